@@ -1,0 +1,84 @@
+//! A check: one request with its id and when it arrived.
+
+use std::fmt;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::request::CheckRequest;
+
+/// A check's id: `chk_` and 32 hex digits; safe as a Step Functions execution name and a DynamoDB key.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct CheckId(String);
+
+impl CheckId {
+    pub fn generate() -> Self {
+        Self(format!("chk_{}", uuid::Uuid::new_v4().simple()))
+    }
+
+    pub fn parse(raw: &str) -> Option<Self> {
+        let hex = raw.strip_prefix("chk_")?;
+        (hex.len() == 32 && hex.chars().all(|c| c.is_ascii_hexdigit())).then(|| Self(raw.to_string()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for CheckId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// A request accepted for checking.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Check {
+    pub id: CheckId,
+    pub request: CheckRequest,
+    pub received_at: DateTime<Utc>,
+}
+
+impl Check {
+    pub fn new(request: CheckRequest, received_at: DateTime<Utc>) -> Self {
+        Self {
+            id: CheckId::generate(),
+            request,
+            received_at,
+        }
+    }
+}
+
+/// Where a check is in its life.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CheckStatus {
+    Queued,
+    Running,
+    Done,
+    Failed,
+}
+
+impl CheckStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CheckStatus::Queued => "queued",
+            CheckStatus::Running => "running",
+            CheckStatus::Done => "done",
+            CheckStatus::Failed => "failed",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Option<Self> {
+        [
+            CheckStatus::Queued,
+            CheckStatus::Running,
+            CheckStatus::Done,
+            CheckStatus::Failed,
+        ]
+        .into_iter()
+        .find(|status| status.as_str() == raw)
+    }
+}

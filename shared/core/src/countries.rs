@@ -1,0 +1,308 @@
+//! ISO 3166-1 alpha-2 codes with their English names and the aliases addresses use for them.
+
+/// `code|name|alias;alias` — one country a line. Aliases are the forms found in addresses and profiles.
+const TABLE: &str = "\
+AD|Andorra|
+AE|United Arab Emirates|UAE;U.A.E.;Emirates
+AF|Afghanistan|
+AG|Antigua and Barbuda|
+AI|Anguilla|
+AL|Albania|
+AM|Armenia|
+AO|Angola|
+AQ|Antarctica|
+AR|Argentina|
+AS|American Samoa|
+AT|Austria|Österreich
+AU|Australia|
+AW|Aruba|
+AX|Åland Islands|
+AZ|Azerbaijan|
+BA|Bosnia and Herzegovina|
+BB|Barbados|
+BD|Bangladesh|
+BE|Belgium|België;Belgique
+BF|Burkina Faso|
+BG|Bulgaria|
+BH|Bahrain|
+BI|Burundi|
+BJ|Benin|
+BL|Saint Barthélemy|
+BM|Bermuda|
+BN|Brunei|Brunei Darussalam
+BO|Bolivia|
+BQ|Caribbean Netherlands|
+BR|Brazil|Brasil
+BS|Bahamas|
+BT|Bhutan|
+BV|Bouvet Island|
+BW|Botswana|
+BY|Belarus|
+BZ|Belize|
+CA|Canada|
+CC|Cocos (Keeling) Islands|
+CD|Democratic Republic of the Congo|DR Congo;DRC
+CF|Central African Republic|
+CG|Republic of the Congo|Congo
+CH|Switzerland|Schweiz;Suisse
+CI|Côte d'Ivoire|Ivory Coast
+CK|Cook Islands|
+CL|Chile|
+CM|Cameroon|
+CN|China|PRC;P.R. China;People's Republic of China;中国;中華人民共和國;中华人民共和国
+CO|Colombia|
+CR|Costa Rica|
+CU|Cuba|
+CV|Cape Verde|Cabo Verde
+CW|Curaçao|
+CX|Christmas Island|
+CY|Cyprus|
+CZ|Czechia|Czech Republic
+DE|Germany|Deutschland
+DJ|Djibouti|
+DK|Denmark|Danmark
+DM|Dominica|
+DO|Dominican Republic|
+DZ|Algeria|
+EC|Ecuador|
+EE|Estonia|
+EG|Egypt|
+EH|Western Sahara|
+ER|Eritrea|
+ES|Spain|España
+ET|Ethiopia|
+FI|Finland|Suomi
+FJ|Fiji|
+FK|Falkland Islands|
+FM|Micronesia|
+FO|Faroe Islands|
+FR|France|
+GA|Gabon|
+GB|United Kingdom|UK;U.K.;Great Britain;Britain;England;Scotland;Wales;Northern Ireland
+GD|Grenada|
+GE|Georgia|
+GF|French Guiana|
+GG|Guernsey|
+GH|Ghana|
+GI|Gibraltar|
+GL|Greenland|
+GM|Gambia|
+GN|Guinea|
+GP|Guadeloupe|
+GQ|Equatorial Guinea|
+GR|Greece|Hellas
+GS|South Georgia and the South Sandwich Islands|
+GT|Guatemala|
+GU|Guam|
+GW|Guinea-Bissau|
+GY|Guyana|
+HK|Hong Kong|HKSAR;香港
+HM|Heard Island and McDonald Islands|
+HN|Honduras|
+HR|Croatia|Hrvatska
+HT|Haiti|
+HU|Hungary|Magyarország
+ID|Indonesia|
+IE|Ireland|Éire
+IL|Israel|
+IM|Isle of Man|
+IN|India|Bharat
+IO|British Indian Ocean Territory|
+IQ|Iraq|
+IR|Iran|
+IS|Iceland|
+IT|Italy|Italia
+JE|Jersey|
+JM|Jamaica|
+JO|Jordan|
+JP|Japan|Nippon;日本
+KE|Kenya|
+KG|Kyrgyzstan|
+KH|Cambodia|
+KI|Kiribati|
+KM|Comoros|
+KN|Saint Kitts and Nevis|
+KP|North Korea|DPRK
+KR|South Korea|Korea;Republic of Korea;ROK;대한민국;한국
+KW|Kuwait|
+KY|Cayman Islands|
+KZ|Kazakhstan|
+LA|Laos|Lao PDR
+LB|Lebanon|
+LC|Saint Lucia|
+LI|Liechtenstein|
+LK|Sri Lanka|
+LR|Liberia|
+LS|Lesotho|
+LT|Lithuania|
+LU|Luxembourg|
+LV|Latvia|
+LY|Libya|
+MA|Morocco|
+MC|Monaco|
+MD|Moldova|
+ME|Montenegro|
+MF|Saint Martin|
+MG|Madagascar|
+MH|Marshall Islands|
+MK|North Macedonia|Macedonia
+ML|Mali|
+MM|Myanmar|Burma
+MN|Mongolia|
+MO|Macao|Macau;澳門
+MP|Northern Mariana Islands|
+MQ|Martinique|
+MR|Mauritania|
+MS|Montserrat|
+MT|Malta|
+MU|Mauritius|
+MV|Maldives|
+MW|Malawi|
+MX|Mexico|México
+MY|Malaysia|
+MZ|Mozambique|
+NA|Namibia|
+NC|New Caledonia|
+NE|Niger|
+NF|Norfolk Island|
+NG|Nigeria|
+NI|Nicaragua|
+NL|Netherlands|Holland;Nederland;The Netherlands
+NO|Norway|Norge
+NP|Nepal|
+NR|Nauru|
+NU|Niue|
+NZ|New Zealand|
+OM|Oman|
+PA|Panama|
+PE|Peru|
+PF|French Polynesia|
+PG|Papua New Guinea|
+PH|Philippines|
+PK|Pakistan|
+PL|Poland|Polska
+PM|Saint Pierre and Miquelon|
+PN|Pitcairn Islands|
+PR|Puerto Rico|
+PS|Palestine|
+PT|Portugal|
+PW|Palau|
+PY|Paraguay|
+QA|Qatar|
+RE|Réunion|
+RO|Romania|
+RS|Serbia|
+RU|Russia|Russian Federation
+RW|Rwanda|
+SA|Saudi Arabia|KSA
+SB|Solomon Islands|
+SC|Seychelles|
+SD|Sudan|
+SE|Sweden|Sverige
+SG|Singapore|
+SH|Saint Helena|
+SI|Slovenia|
+SJ|Svalbard and Jan Mayen|
+SK|Slovakia|
+SL|Sierra Leone|
+SM|San Marino|
+SN|Senegal|
+SO|Somalia|
+SR|Suriname|
+SS|South Sudan|
+ST|São Tomé and Príncipe|
+SV|El Salvador|
+SX|Sint Maarten|
+SY|Syria|
+SZ|Eswatini|Swaziland
+TC|Turks and Caicos Islands|
+TD|Chad|
+TF|French Southern Territories|
+TG|Togo|
+TH|Thailand|ประเทศไทย;ไทย
+TJ|Tajikistan|
+TK|Tokelau|
+TL|Timor-Leste|East Timor
+TM|Turkmenistan|
+TN|Tunisia|
+TO|Tonga|
+TR|Turkey|Türkiye
+TT|Trinidad and Tobago|
+TV|Tuvalu|
+TW|Taiwan|台灣;台湾
+TZ|Tanzania|
+UA|Ukraine|
+UG|Uganda|
+UM|United States Minor Outlying Islands|
+US|United States|USA;U.S.A.;US;U.S.;United States of America;America
+UY|Uruguay|
+UZ|Uzbekistan|
+VA|Vatican City|Holy See
+VC|Saint Vincent and the Grenadines|
+VE|Venezuela|
+VG|British Virgin Islands|BVI
+VI|U.S. Virgin Islands|
+VN|Vietnam|Viet Nam
+VU|Vanuatu|
+WF|Wallis and Futuna|
+WS|Samoa|
+YE|Yemen|
+YT|Mayotte|
+ZA|South Africa|RSA
+ZM|Zambia|
+ZW|Zimbabwe|
+";
+
+fn rows() -> impl Iterator<Item = (&'static str, &'static str, &'static str)> {
+    TABLE.lines().filter_map(|line| {
+        let mut parts = line.splitn(3, '|');
+        Some((parts.next()?, parts.next()?, parts.next().unwrap_or("")))
+    })
+}
+
+/// The English name of an upper-case alpha-2 code.
+pub fn name_of(code: &str) -> Option<&'static str> {
+    rows()
+        .find(|(row_code, _, _)| *row_code == code)
+        .map(|(_, name, _)| name)
+}
+
+/// Every way of writing the country: its name and its aliases (not the bare code).
+pub fn spellings_of(code: &str) -> Vec<&'static str> {
+    rows()
+        .find(|(row_code, _, _)| *row_code == code)
+        .map(|(_, name, aliases)| {
+            std::iter::once(name)
+                .chain(aliases.split(';').filter(|alias| !alias.is_empty()))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// The code of a country written out by name or alias, case-insensitively.
+pub fn code_of_name(text: &str) -> Option<&'static str> {
+    let wanted = text.trim().to_lowercase();
+    rows()
+        .find(|(_, name, aliases)| {
+            name.to_lowercase() == wanted
+                || aliases
+                    .split(';')
+                    .any(|alias| !alias.is_empty() && alias.to_lowercase() == wanted)
+        })
+        .map(|(code, _, _)| code)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_names_and_aliases_resolve_both_ways() {
+        assert_eq!(name_of("CN"), Some("China"));
+        assert_eq!(code_of_name("UAE"), Some("AE"));
+        assert_eq!(code_of_name("republic of korea"), Some("KR"));
+        assert_eq!(code_of_name("Narnia"), None);
+        assert!(spellings_of("US").contains(&"USA"));
+        assert_eq!(rows().count(), 249);
+    }
+}

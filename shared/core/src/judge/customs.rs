@@ -1,0 +1,163 @@
+//! Customs records: shipments where the subject is a party, its trade role, and the goods against the claimed line.
+
+use crate::evidence::{Evidence, Record};
+use crate::flags::Flag;
+use crate::matching::business;
+use crate::profile::SubjectProfile;
+use crate::request::TradeRole;
+use crate::verdict::{Field, Outcome};
+
+use super::Judgement;
+
+/// One shipment with the side the subject stands on.
+struct Party<'a> {
+    index: usize,
+    role: TradeRole,
+    hs_code: Option<&'a str>,
+    description: &'a str,
+}
+
+pub(super) fn judge(profile: &SubjectProfile, evidence: &Evidence) -> Judgement {
+    let mut judgement = Judgement::default();
+    let mut parties = Vec::new();
+    for (index, finding) in evidence.findings.iter().enumerate() {
+        let Record::Shipment {
+            shipper,
+            shipper_country,
+            consignee,
+            consignee_country,
+            hs_code,
+            description,
+            ..
+        } = &finding.record
+        else {
+            continue;
+        };
+        let role = if is_subject_party(profile, shipper, shipper_country.as_deref()) {
+            TradeRole::Exporter
+        } else if is_subject_party(profile, consignee, consignee_country.as_deref()) {
+            TradeRole::Importer
+        } else {
+            continue;
+        };
+        judgement.mark_relevant(index);
+        parties.push(Party {
+            index,
+            role,
+            hs_code: hs_code.as_deref(),
+            description,
+        });
+    }
+    if parties.is_empty() {
+        if profile.trade_role.is_some() {
+            judgement.flag(Flag::NoTradeHistory);
+        }
+        judgement.not_found_reason = Some("no shipments name the subject as shipper or consignee".into());
+        return judgement;
+    }
+    compare_role(&mut judgement, profile, &parties);
+    compare_goods(&mut judgement, profile, &parties);
+    judgement
+}
+
+/// The subject is a party when the name matches and the record's country (if any) is the subject's.
+fn is_subject_party(profile: &SubjectProfile, party: &str, party_country: Option<&str>) -> bool {
+    let same_country = match (party_country, profile.country.as_deref()) {
+        (Some(found), Some(entered)) => found.eq_ignore_ascii_case(entered),
+        _ => true,
+    };
+    same_country && profile.is_subject_name(party)
+}
+
+fn compare_role(judgement: &mut Judgement, profile: &SubjectProfile, parties: &[Party<'_>]) {
+    let Some(claimed) = profile.trade_role else {
+        return;
+    };
+    let in_role: Vec<usize> = parties
+        .iter()
+        .filter(|party| party.role == claimed)
+        .map(|party| party.index)
+        .collect();
+    let all: Vec<usize> = parties.iter().map(|party| party.index).collect();
+    let role_name = |role: TradeRole| match role {
+        TradeRole::Exporter => "exporter (shipper)",
+        TradeRole::Importer => "importer (consignee)",
+    };
+    if in_role.is_empty() {
+        let other = match claimed {
+            TradeRole::Exporter => TradeRole::Importer,
+            TradeRole::Importer => TradeRole::Exporter,
+        };
+        judgement.compare(
+            Field::TradeRole,
+            role_name(claimed),
+            role_name(other),
+            Outcome::Mismatch,
+            &all,
+            "every shipment shows the subject on the other side",
+        );
+    } else {
+        judgement.compare(
+            Field::TradeRole,
+            role_name(claimed),
+            role_name(claimed),
+            Outcome::Match,
+            &in_role,
+            format!("{} of {} shipments", in_role.len(), all.len()),
+        );
+    }
+}
+
+fn compare_goods(judgement: &mut Judgement, profile: &SubjectProfile, parties: &[Party<'_>]) {
+    if profile.hs_codes.is_empty() && profile.products.is_empty() {
+        return;
+    }
+    let claimed = claimed_goods(profile);
+    let matching: Vec<usize> = parties
+        .iter()
+        .filter(|party| {
+            party
+                .hs_code
+                .is_some_and(|code| business::hs_matches(&profile.hs_codes, code))
+                || !business::products_mentioned(&profile.products, party.description).is_empty()
+        })
+        .map(|party| party.index)
+        .collect();
+    let shipped: Vec<String> = parties
+        .iter()
+        .map(|party| format!("{} {}", party.hs_code.unwrap_or("?"), party.description))
+        .collect();
+    if matching.is_empty() {
+        let all: Vec<usize> = parties.iter().map(|party| party.index).collect();
+        judgement.compare(
+            Field::LineOfBusiness,
+            &claimed,
+            &shipped.join("; "),
+            Outcome::Mismatch,
+            &all,
+            "no shipment falls under the claimed HS headings or products",
+        );
+    } else {
+        judgement.compare(
+            Field::LineOfBusiness,
+            &claimed,
+            &shipped.join("; "),
+            Outcome::Match,
+            &matching,
+            format!(
+                "{} of {} shipments under the claimed goods",
+                matching.len(),
+                parties.len()
+            ),
+        );
+    }
+}
+
+fn claimed_goods(profile: &SubjectProfile) -> String {
+    let codes: Vec<&str> = profile.hs_codes.iter().map(|code| code.as_str()).collect();
+    match (codes.is_empty(), profile.products.is_empty()) {
+        (false, false) => format!("{} (HS {})", profile.products.join(", "), codes.join(", ")),
+        (false, true) => format!("HS {}", codes.join(", ")),
+        _ => profile.products.join(", "),
+    }
+}

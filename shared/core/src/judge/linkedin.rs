@@ -1,0 +1,242 @@
+//! LinkedIn: the company page (name, website, headquarters) and the people — the contact, or the person checked.
+
+use crate::evidence::{Evidence, Lookup, Record};
+use crate::matching::{address, names};
+use crate::planner::country_in_location;
+use crate::profile::{SubjectProfile, company_names_compatible};
+use crate::verdict::{Field, Outcome};
+
+use super::{Judgement, compare_website, links_to_subject};
+
+pub(super) fn judge(profile: &SubjectProfile, evidence: &Evidence) -> Judgement {
+    let mut judgement = Judgement::default();
+    let identified_urls = identified_profile_urls(evidence);
+    if profile.is_company() {
+        judge_company_page(&mut judgement, profile, evidence, &identified_urls);
+    }
+    judge_people(&mut judgement, profile, evidence, &identified_urls);
+    judgement
+}
+
+/// Profile URLs the request itself named; a finding at one of them is the subject's by the customer's word.
+fn identified_profile_urls(evidence: &Evidence) -> Vec<String> {
+    evidence
+        .calls
+        .iter()
+        .filter_map(|call| match &call.lookup {
+            Lookup::CompanyProfile { url } | Lookup::PersonProfile { url } => Some(normalize_profile_url(url)),
+            _ => None,
+        })
+        .collect()
+}
+
+pub(super) fn normalize_profile_url(url: &str) -> String {
+    let lower = url.trim().to_lowercase();
+    let without_scheme = lower.split_once("://").map(|(_, rest)| rest).unwrap_or(&lower);
+    without_scheme
+        .trim_start_matches("www.")
+        .trim_end_matches('/')
+        .to_string()
+}
+
+fn judge_company_page(judgement: &mut Judgement, profile: &SubjectProfile, evidence: &Evidence, identified: &[String]) {
+    let mut best: Option<(usize, bool)> = None;
+    for (index, finding) in evidence.findings.iter().enumerate() {
+        let Record::CompanyProfile {
+            url,
+            name,
+            website,
+            headquarters,
+            ..
+        } = &finding.record
+        else {
+            continue;
+        };
+        let by_request = identified.contains(&normalize_profile_url(url));
+        let named = profile.is_subject_name(name);
+        let linked = links_to_subject(profile, &[website.as_deref()]);
+        let elsewhere = located_elsewhere(profile, headquarters.as_deref());
+        let about_subject = by_request || linked || (named && !elsewhere);
+        if about_subject && best.is_none_or(|(_, best_by_request)| by_request && !best_by_request) {
+            best = Some((index, by_request));
+        }
+    }
+    let Some((index, by_request)) = best else {
+        return;
+    };
+    judgement.mark_relevant(index);
+    let Record::CompanyProfile {
+        name,
+        website,
+        headquarters,
+        ..
+    } = &evidence.findings[index].record
+    else {
+        return;
+    };
+    if by_request || !profile.is_subject_name(name) {
+        let outcome = if profile.is_subject_name(name) {
+            Outcome::Match
+        } else {
+            Outcome::Mismatch
+        };
+        judgement.compare(
+            Field::Name,
+            &profile.name,
+            name,
+            outcome,
+            &[index],
+            "the company page's name",
+        );
+    } else {
+        judgement.compare(
+            Field::Name,
+            &profile.name,
+            name,
+            Outcome::Match,
+            &[index],
+            "found by name",
+        );
+    }
+    compare_website(judgement, profile, website.as_deref(), index);
+    if let Some(headquarters) = headquarters {
+        compare_location(judgement, profile, headquarters, index);
+    }
+}
+
+/// Whether a location names a country other than the subject's.
+pub(super) fn located_elsewhere(profile: &SubjectProfile, location: Option<&str>) -> bool {
+    match (location.and_then(country_in_location), profile.country.as_deref()) {
+        (Some(found), Some(entered)) => found != entered,
+        _ => false,
+    }
+}
+
+/// A coarse location (a city, a country) against the entered address.
+pub(super) fn compare_location(judgement: &mut Judgement, profile: &SubjectProfile, location: &str, index: usize) {
+    if located_elsewhere(profile, Some(location)) {
+        let entered = profile.country.clone().unwrap_or_default();
+        judgement.compare(
+            Field::Country,
+            &entered,
+            location,
+            Outcome::Mismatch,
+            &[index],
+            "the location names another country",
+        );
+        return;
+    }
+    let Some(entered) = &profile.address else {
+        return;
+    };
+    let comparison = address::compare_addresses(entered, location, profile.country.as_deref());
+    // A profile's free-text location is often a metro area or region; only a clear contradiction counts.
+    let outcome = match comparison.outcome {
+        Outcome::Mismatch if has_street_detail(location) => Outcome::Mismatch,
+        Outcome::Match => Outcome::Match,
+        _ => Outcome::Inconclusive,
+    };
+    judgement.compare(Field::Address, entered, location, outcome, &[index], comparison.note);
+}
+
+fn has_street_detail(location: &str) -> bool {
+    location.chars().any(|c| c.is_ascii_digit())
+}
+
+fn judge_people(judgement: &mut Judgement, profile: &SubjectProfile, evidence: &Evidence, identified: &[String]) {
+    let person_name = if profile.is_company() {
+        profile.contact_name.as_deref()
+    } else {
+        Some(profile.name.as_str())
+    };
+    let Some(person_name) = person_name else {
+        return;
+    };
+    let employer = profile.employer();
+    let mut at_employer = None;
+    let mut by_request = None;
+    let mut same_title_elsewhere = None;
+    for (index, finding) in evidence.findings.iter().enumerate() {
+        let Record::PersonProfile {
+            url,
+            name,
+            headline,
+            company,
+            ..
+        } = &finding.record
+        else {
+            continue;
+        };
+        if !names::person_names_match(name, person_name) {
+            continue;
+        }
+        let works_for_employer = employer.is_some_and(|employer| {
+            company
+                .as_deref()
+                .is_some_and(|company| company_names_compatible(company, employer, &profile.places))
+                || headline
+                    .as_deref()
+                    .is_some_and(|headline| names::mentions_company(headline, employer, &profile.places))
+        });
+        if works_for_employer && at_employer.is_none() {
+            at_employer = Some(index);
+        }
+        if identified.contains(&normalize_profile_url(url)) {
+            by_request = Some(index);
+        }
+        let title_matches = profile
+            .contact_title
+            .as_deref()
+            .zip(headline.as_deref())
+            .is_some_and(|(title, headline)| super::search::title_words_present(title, headline));
+        if title_matches && !works_for_employer && same_title_elsewhere.is_none() {
+            same_title_elsewhere = Some(index);
+        }
+    }
+    let field = if profile.is_company() {
+        Field::Contact
+    } else {
+        Field::Employer
+    };
+    let claimed = employer.unwrap_or_default();
+    if let Some(index) = at_employer.filter(|index| by_request.is_none_or(|requested| requested == *index)) {
+        judgement.mark_relevant(index);
+        judgement.compare(
+            field,
+            &format!("{person_name}, {claimed}"),
+            &person_summary(evidence, index),
+            Outcome::Match,
+            &[index],
+            "the profile shows the person at the claimed company",
+        );
+    } else if let Some(index) = by_request.or(if profile.is_company() {
+        None
+    } else {
+        same_title_elsewhere
+    }) {
+        judgement.mark_relevant(index);
+        judgement.compare(
+            field,
+            &format!("{person_name}, {claimed}"),
+            &person_summary(evidence, index),
+            Outcome::Mismatch,
+            &[index],
+            "the person's profile shows another employer",
+        );
+    }
+}
+
+fn person_summary(evidence: &Evidence, index: usize) -> String {
+    match &evidence.findings[index].record {
+        Record::PersonProfile {
+            name,
+            headline,
+            company,
+            ..
+        } => {
+            let at = company.clone().or_else(|| headline.clone()).unwrap_or_default();
+            format!("{name}, {at}")
+        }
+        _ => String::new(),
+    }
+}

@@ -1,0 +1,195 @@
+//! Facebook pages and X accounts: find the subject's own profile, then compare what it publishes.
+
+use crate::evidence::{Evidence, Lookup, Record};
+use crate::matching::{address, domain};
+use crate::profile::SubjectProfile;
+use crate::verdict::{Field, Outcome};
+
+use super::linkedin::{compare_location, located_elsewhere, normalize_profile_url};
+use super::{Judgement, compare_email, compare_phone, compare_website, links_to_subject};
+
+pub(super) fn judge_facebook(profile: &SubjectProfile, evidence: &Evidence) -> Judgement {
+    let mut judgement = Judgement::default();
+    let requested: Vec<String> = evidence
+        .calls
+        .iter()
+        .filter_map(|call| match &call.lookup {
+            Lookup::FacebookPage { url } => Some(normalize_profile_url(url)),
+            _ => None,
+        })
+        .collect();
+    let candidates = evidence
+        .findings
+        .iter()
+        .enumerate()
+        .filter_map(|(index, finding)| match &finding.record {
+            Record::FacebookPage {
+                url,
+                name,
+                website,
+                email,
+                address,
+                ..
+            } => {
+                let by_request = requested.contains(&normalize_profile_url(url));
+                let email_site = email
+                    .as_deref()
+                    .and_then(|email| email.rsplit_once('@').map(|(_, domain)| domain));
+                let linked = links_to_subject(profile, &[website.as_deref(), email_site]);
+                let elsewhere = address
+                    .as_deref()
+                    .is_some_and(|address| located_elsewhere(profile, Some(address)));
+                Some((
+                    index,
+                    rank(by_request, linked, profile.is_subject_name(name) && !elsewhere)?,
+                ))
+            }
+            _ => None,
+        });
+    let Some(index) = best(candidates) else {
+        return judgement;
+    };
+    judgement.mark_relevant(index);
+    let Record::FacebookPage {
+        name,
+        address,
+        phone,
+        website,
+        email,
+        ..
+    } = &evidence.findings[index].record
+    else {
+        return judgement;
+    };
+    compare_name(&mut judgement, profile, name, index);
+    compare_website(&mut judgement, profile, website.as_deref(), index);
+    if let (Some(entered), Some(found)) = (&profile.address, address) {
+        let comparison = address::compare_addresses(entered, found, profile.country.as_deref());
+        judgement.compare(
+            Field::Address,
+            entered,
+            found,
+            comparison.outcome,
+            &[index],
+            comparison.note,
+        );
+    }
+    compare_phone(
+        &mut judgement,
+        profile,
+        &phone.iter().cloned().collect::<Vec<_>>(),
+        index,
+    );
+    compare_email(
+        &mut judgement,
+        profile,
+        &email.iter().cloned().collect::<Vec<_>>(),
+        index,
+    );
+    judgement
+}
+
+pub(super) fn judge_twitter(profile: &SubjectProfile, evidence: &Evidence) -> Judgement {
+    let mut judgement = Judgement::default();
+    let requested: Vec<String> = evidence
+        .calls
+        .iter()
+        .filter_map(|call| match &call.lookup {
+            Lookup::XUser { username } => Some(username.to_lowercase()),
+            _ => None,
+        })
+        .collect();
+    let candidates = evidence
+        .findings
+        .iter()
+        .enumerate()
+        .filter_map(|(index, finding)| match &finding.record {
+            Record::XAccount {
+                username,
+                name,
+                url,
+                location,
+                ..
+            } => {
+                let by_request = requested.contains(&username.to_lowercase());
+                let linked = links_to_subject(profile, &[url.as_deref()]);
+                let elsewhere = located_elsewhere(profile, location.as_deref());
+                Some((
+                    index,
+                    rank(by_request, linked, profile.is_subject_name(name) && !elsewhere)?,
+                ))
+            }
+            _ => None,
+        });
+    let Some(index) = best(candidates) else {
+        return judgement;
+    };
+    judgement.mark_relevant(index);
+    let Record::XAccount {
+        name,
+        description,
+        location,
+        url,
+        ..
+    } = &evidence.findings[index].record
+    else {
+        return judgement;
+    };
+    compare_name(&mut judgement, profile, name, index);
+    compare_website(&mut judgement, profile, url.as_deref(), index);
+    if let Some(location) = location.as_deref().filter(|location| !location.trim().is_empty()) {
+        compare_location(&mut judgement, profile, location, index);
+    }
+    if let Some(description) = description {
+        let emails = domain::emails_in(description);
+        compare_email(&mut judgement, profile, &emails, index);
+    }
+    judgement
+}
+
+/// How strongly a profile is tied to the subject: named in the request, linking to the subject's site, or same name.
+fn rank(by_request: bool, linked: bool, named: bool) -> Option<u8> {
+    match (by_request, linked, named) {
+        (true, _, _) => Some(3),
+        (_, true, _) => Some(2),
+        (_, _, true) => Some(1),
+        _ => None,
+    }
+}
+
+fn best(candidates: impl Iterator<Item = (usize, u8)>) -> Option<usize> {
+    candidates
+        .fold(None, |best: Option<(usize, u8)>, (index, rank)| match best {
+            Some((_, best_rank)) if best_rank >= rank => best,
+            _ => Some((index, rank)),
+        })
+        .map(|(index, _)| index)
+}
+
+/// A profile's display name against the subject's; brand-style short names count when the profile is otherwise tied.
+fn compare_name(judgement: &mut Judgement, profile: &SubjectProfile, found: &str, index: usize) {
+    let outcome = if profile.is_subject_name(found)
+        || profile.is_mentioned_in(found)
+        || mentions_distinctive_part(profile, found)
+    {
+        Outcome::Match
+    } else {
+        Outcome::Mismatch
+    };
+    judgement.compare(
+        Field::Name,
+        &profile.name,
+        found,
+        outcome,
+        &[index],
+        "the profile's display name",
+    );
+}
+
+/// "Greenleaf Tea" on the profile of "Hangzhou Greenleaf Tea Co., Ltd.": the name less its place and descriptor words.
+fn mentions_distinctive_part(profile: &SubjectProfile, found: &str) -> bool {
+    let found_tokens = crate::matching::text::tokens(&crate::matching::names::core_company_name(found));
+    let core_tokens = crate::matching::text::tokens(&profile.core_name);
+    let shared = found_tokens.iter().filter(|token| core_tokens.contains(token)).count();
+    shared >= 2 && shared * 2 >= core_tokens.len()
+}

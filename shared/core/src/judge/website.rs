@@ -1,0 +1,243 @@
+//! The official website: reachability, domain age, and the identity facts its pages publish.
+
+use chrono::NaiveDate;
+
+use crate::evidence::{Evidence, Lookup, ProviderError, Record};
+use crate::flags::Flag;
+use crate::matching::{address, business, names};
+use crate::profile::SubjectProfile;
+use crate::verdict::{Field, Outcome};
+
+use super::{Judgement, compare_email, compare_phone};
+
+/// A domain younger than this is "recently registered" (fraud shells are typically weeks to months old).
+const RECENT_REGISTRATION_DAYS: i64 = 365;
+/// Pages with less visible text than this say too little to judge the line of business.
+const MIN_TEXT_FOR_BUSINESS_CHECK: usize = 120;
+
+/// Judges the crawl and the registration data; a crawl that failed transiently is returned as the error.
+pub(super) fn judge(
+    profile: &SubjectProfile,
+    evidence: &Evidence,
+    today: NaiveDate,
+) -> Result<Judgement, ProviderError> {
+    let mut judgement = Judgement::default();
+    if profile.website.is_none() {
+        judgement.not_found_reason = Some("no website was entered, so there was none to crawl".into());
+        return Ok(judgement);
+    }
+    judge_registration(&mut judgement, evidence, today);
+    let crawl_error = evidence
+        .calls
+        .iter()
+        .find_map(|call| match (&call.lookup, &call.error) {
+            (Lookup::CrawlSite { .. }, Some(error)) => Some(error.clone()),
+            _ => None,
+        });
+    let pages: Vec<(usize, &Record)> = evidence
+        .findings
+        .iter()
+        .enumerate()
+        .filter(|(_, finding)| matches!(finding.record, Record::WebPage { .. }))
+        .map(|(index, finding)| (index, &finding.record))
+        .collect();
+    if pages.is_empty() {
+        return match crawl_error {
+            Some(ProviderError::Unreachable { detail }) => {
+                judgement.flag(Flag::WebsiteUnreachable);
+                judgement.not_found_reason = Some(format!("the website could not be reached ({detail})"));
+                Ok(judgement)
+            }
+            Some(error) => Err(error),
+            None => {
+                judgement.flag(Flag::WebsiteUnreachable);
+                judgement.not_found_reason = Some("the website served no pages".into());
+                Ok(judgement)
+            }
+        };
+    }
+    for (index, _) in &pages {
+        judgement.mark_relevant(*index);
+    }
+    judge_pages(&mut judgement, profile, &pages);
+    Ok(judgement)
+}
+
+fn judge_registration(judgement: &mut Judgement, evidence: &Evidence, today: NaiveDate) {
+    for (index, finding) in evidence.findings.iter().enumerate() {
+        let Record::DomainRegistration {
+            domain,
+            registered: Some(registered),
+            ..
+        } = &finding.record
+        else {
+            continue;
+        };
+        let age_days = (today - *registered).num_days();
+        let recent = age_days < RECENT_REGISTRATION_DAYS;
+        if recent {
+            judgement.flag(Flag::WebsiteRecentlyRegistered);
+            judgement.note(format!(
+                "{domain} was registered on {registered}, {age_days} days before the check"
+            ));
+        }
+        judgement.compare(
+            Field::DomainAge,
+            domain,
+            &format!("registered {registered} ({age_days} days ago)"),
+            if recent { Outcome::Inconclusive } else { Outcome::Match },
+            &[index],
+            format!("domains younger than {RECENT_REGISTRATION_DAYS} days are flagged"),
+        );
+    }
+}
+
+fn judge_pages(judgement: &mut Judgement, profile: &SubjectProfile, pages: &[(usize, &Record)]) {
+    let mut all_text = String::new();
+    let mut addresses = Vec::new();
+    let mut phones = Vec::new();
+    let mut emails = Vec::new();
+    for (index, record) in pages {
+        if let Record::WebPage {
+            title,
+            text,
+            emails: page_emails,
+            phones: page_phones,
+            addresses: page_addresses,
+            ..
+        } = record
+        {
+            all_text.push_str(title);
+            all_text.push('\n');
+            all_text.push_str(text);
+            all_text.push('\n');
+            addresses.extend(page_addresses.iter().map(|found| (*index, found.clone())));
+            phones.extend(page_phones.iter().map(|found| (*index, found.clone())));
+            emails.extend(page_emails.iter().map(|found| (*index, found.clone())));
+        }
+    }
+    let first = pages.first().map(|(index, _)| *index).unwrap_or_default();
+    let name_index = pages
+        .iter()
+        .find(|(_, record)| matches!(record, Record::WebPage { title, text, .. } if profile.is_mentioned_in(&format!("{title}\n{text}"))))
+        .map(|(index, _)| *index);
+    match name_index {
+        Some(index) => judgement.compare(
+            Field::Name,
+            &profile.name,
+            &profile.name,
+            Outcome::Match,
+            &[index],
+            "the site names the company",
+        ),
+        None if profile.is_company() => {
+            let outcome = if shares_distinctive_token(profile, &all_text) {
+                Outcome::Inconclusive
+            } else {
+                Outcome::Mismatch
+            };
+            judgement.compare(
+                Field::Name,
+                &profile.name,
+                "(not named on the site)",
+                outcome,
+                &[first],
+                "no page names the company",
+            );
+        }
+        None => {}
+    }
+    compare_addresses(judgement, profile, &addresses);
+    let found_phones: Vec<String> = phones.iter().map(|(_, phone)| phone.clone()).collect();
+    compare_phone(
+        judgement,
+        profile,
+        &found_phones,
+        phones.first().map(|(index, _)| *index).unwrap_or(first),
+    );
+    let found_emails: Vec<String> = emails.iter().map(|(_, email)| email.clone()).collect();
+    compare_email(
+        judgement,
+        profile,
+        &found_emails,
+        emails.first().map(|(index, _)| *index).unwrap_or(first),
+    );
+    if let Some(contact) = profile
+        .contact_name
+        .as_ref()
+        .filter(|contact| names::mentions_person(&all_text, contact))
+    {
+        judgement.compare(
+            Field::Contact,
+            contact,
+            contact,
+            Outcome::Match,
+            &[first],
+            "the site names the contact",
+        );
+    }
+    if !profile.products.is_empty() && all_text.chars().count() >= MIN_TEXT_FOR_BUSINESS_CHECK {
+        let mentioned = business::products_mentioned(&profile.products, &all_text);
+        let outcome = if mentioned.is_empty() {
+            Outcome::Mismatch
+        } else {
+            Outcome::Match
+        };
+        let found = if mentioned.is_empty() {
+            "none of the claimed products".to_string()
+        } else {
+            mentioned.join(", ")
+        };
+        judgement.compare(
+            Field::LineOfBusiness,
+            &profile.products.join(", "),
+            &found,
+            outcome,
+            &[first],
+            "claimed products against the site's text",
+        );
+    }
+}
+
+/// The site's addresses against the entered one: one agreeing address settles it; otherwise a contradicting one counts.
+fn compare_addresses(judgement: &mut Judgement, profile: &SubjectProfile, found: &[(usize, String)]) {
+    let Some(entered) = &profile.address else {
+        return;
+    };
+    let compared: Vec<(usize, &String, address::AddressComparison)> = found
+        .iter()
+        .map(|(index, found)| {
+            (
+                *index,
+                found,
+                address::compare_addresses(entered, found, profile.country.as_deref()),
+            )
+        })
+        .collect();
+    let pick = compared
+        .iter()
+        .find(|(_, _, comparison)| comparison.outcome == Outcome::Match)
+        .or_else(|| {
+            compared
+                .iter()
+                .find(|(_, _, comparison)| comparison.outcome == Outcome::Mismatch)
+        });
+    if let Some((index, found, comparison)) = pick {
+        judgement.compare(
+            Field::Address,
+            entered,
+            found,
+            comparison.outcome,
+            &[*index],
+            comparison.note.clone(),
+        );
+    }
+}
+
+fn shares_distinctive_token(profile: &SubjectProfile, text: &str) -> bool {
+    let text_tokens = crate::matching::text::tokens(text);
+    crate::matching::text::tokens(&profile.core_name)
+        .iter()
+        .filter(|token| !profile.places.contains(token))
+        .any(|token| text_tokens.contains(token))
+}

@@ -1,0 +1,220 @@
+//! Line of business: claimed products and HS codes against what a page or a shipment shows.
+
+use std::collections::HashSet;
+
+use super::text::{compact, has_cjk, singular, tokens, tokens_similar};
+use crate::request::HsCode;
+
+/// Words that do not say what a product is.
+const PRODUCT_STOPWORDS: &[&str] = &[
+    "and",
+    "or",
+    "of",
+    "for",
+    "the",
+    "a",
+    "an",
+    "with",
+    "without",
+    "in",
+    "on",
+    "to",
+    "by",
+    "from",
+    "other",
+    "others",
+    "etc",
+    "various",
+    "related",
+    "parts",
+    "part",
+    "accessories",
+    "products",
+    "product",
+    "items",
+    "item",
+    "goods",
+    "type",
+    "types",
+    "series",
+    "kind",
+    "kinds",
+    "made",
+    "use",
+    "used",
+    "new",
+    "high",
+    "quality",
+    "custom",
+    "customized",
+    "oem",
+    "odm",
+    "wholesale",
+    "supplier",
+    "suppliers",
+    "manufacturer",
+    "manufacturers",
+    "und",
+    "et",
+    "de",
+    "des",
+    "du",
+    "la",
+    "le",
+    "les",
+    "der",
+    "die",
+    "das",
+    "von",
+    "für",
+    "fur",
+    "y",
+    "para",
+    "con",
+    "e",
+    "per",
+    "di",
+    "il",
+];
+
+fn content_words(text: &str) -> Vec<String> {
+    tokens(text)
+        .into_iter()
+        .filter(|token| !PRODUCT_STOPWORDS.contains(&token.as_str()) && !token.chars().all(|c| c.is_ascii_digit()))
+        .map(|token| singular(&token))
+        .collect()
+}
+
+/// The claimed products that the text mentions (content words, plural-insensitive).
+///
+/// A product counts when at least three fifths of its content words appear in the text (so a two-word product
+/// needs both); scripts written without spaces compare as substrings.
+pub fn products_mentioned(products: &[String], text: &str) -> Vec<String> {
+    let text_words: Vec<String> = content_words(text);
+    let text_word_set: HashSet<&str> = text_words.iter().map(String::as_str).collect();
+    let text_compact = compact(text);
+    products
+        .iter()
+        .filter(|product| {
+            let words = content_words(product);
+            if words.is_empty() {
+                return false;
+            }
+            let present = words
+                .iter()
+                .filter(|word| {
+                    if has_cjk(word) {
+                        return text_compact.contains(word.as_str());
+                    }
+                    text_word_set.contains(word.as_str())
+                        || text_words.iter().any(|text_word| tokens_similar(word, text_word))
+                })
+                .count();
+            present * 5 >= words.len() * 3
+        })
+        .cloned()
+        .collect()
+}
+
+/// The digits of an HS code as written; codes stored as numbers lose their leading zero ("90210" for
+/// 0902.10), and HS codes always have an even number of digits, so an odd count gets it back.
+fn hs_digits(raw: &str) -> String {
+    let digits: String = raw.chars().filter(char::is_ascii_digit).collect();
+    if digits.len() % 2 == 1 && digits.len() >= 3 {
+        format!("0{digits}")
+    } else {
+        digits
+    }
+}
+
+/// Whether a shipment's HS code falls under one of the claimed codes (same 4-digit heading).
+///
+/// A claimed 2-digit chapter covers every heading in it; a found code shorter than a heading proves nothing.
+pub fn hs_matches(claimed: &[HsCode], found: &str) -> bool {
+    let found = hs_digits(found);
+    if found.len() < 4 {
+        return false;
+    }
+    claimed.iter().any(|code| {
+        let heading = code.heading();
+        heading.len() >= 2 && found.starts_with(heading)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn products(names: &[&str]) -> Vec<String> {
+        names.iter().map(|name| (*name).to_string()).collect()
+    }
+
+    #[test]
+    fn products_are_mentioned_despite_plurals_and_spelling() {
+        let cases = [
+            ("camping tents", "We make camping tent systems and sleeping bags."),
+            (
+                "aluminium die castings",
+                "Leading supplier of aluminum die-casting parts: die castings for cars.",
+            ),
+            ("lithium batteries", "Lithium battery packs for e-bikes"),
+            ("Green Tea", "Our GREEN TEAS are hand-picked."),
+            ("glass bottles", "glass bottle manufacturer"),
+            ("绿茶", "我们出口优质绿茶和红茶"),
+        ];
+        for (product, text) in cases {
+            assert_eq!(
+                products_mentioned(&products(&[product]), text),
+                [product],
+                "{product} / {text}"
+            );
+        }
+    }
+
+    #[test]
+    fn products_with_only_a_shared_generic_word_are_not_mentioned() {
+        let cases = [
+            ("camping tents", "Camping chairs and folding tables."),
+            ("lithium batteries", "Solar panels and inverters from lithium mines."),
+            ("green tea", "Green coffee beans"),
+            ("steel pipes", "We sell copper wire."),
+            ("绿茶", "我们出口红茶"),
+        ];
+        for (product, text) in cases {
+            assert!(
+                products_mentioned(&products(&[product]), text).is_empty(),
+                "{product} / {text}"
+            );
+        }
+    }
+
+    #[test]
+    fn only_mentioned_products_are_returned() {
+        let claimed = products(&["camping tents", "sleeping bags", "kayaks"]);
+        assert_eq!(
+            products_mentioned(&claimed, "Tents for camping, and sleeping bags."),
+            ["camping tents", "sleeping bags"]
+        );
+    }
+
+    #[test]
+    fn hs_codes_match_on_the_four_digit_heading() {
+        let claimed: Vec<HsCode> = ["0902.10", "63"]
+            .iter()
+            .filter_map(|raw| HsCode::parse(raw).ok())
+            .collect();
+        let cases = [
+            ("0902.30.00", true),
+            ("090210", true),
+            ("90240", true),
+            ("6306.22", true),
+            ("0901.11", false),
+            ("8504.40", false),
+            ("09", false),
+            ("", false),
+        ];
+        for (found, expected) in cases {
+            assert_eq!(hs_matches(&claimed, found), expected, "{found}");
+        }
+    }
+}

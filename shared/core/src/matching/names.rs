@@ -1,0 +1,1295 @@
+//! Company and person names: legal-suffix normalization across languages, similarity, mentions in free text.
+
+use std::collections::HashSet;
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+use super::text::{compact, fold, has_cjk, is_cjk, is_latin, tokens, tokens_similar};
+
+/// Legal forms written after the name, in natural spelling; folded and tokenized once at start-up.
+const TRAILING_LEGAL_FORMS: &[&str] = &[
+    // English and Commonwealth
+    "Co., Ltd.",
+    "Co. Limited",
+    "Company Limited",
+    "Company Ltd",
+    "Limited",
+    "Ltd",
+    "Ltd Co",
+    "LLC",
+    "L.L.C.",
+    "Inc",
+    "Incorporated",
+    "Corp",
+    "Corporation",
+    "Co",
+    "Company",
+    "Co Inc",
+    "PLC",
+    "P.L.C.",
+    "Public Limited Company",
+    "Public Company Limited",
+    "PCL",
+    "LLP",
+    "L.L.P.",
+    "LP",
+    "L.P.",
+    "& Co",
+    "and Co",
+    "and Company",
+    "Limited Liability Company",
+    "Pvt. Ltd.",
+    "Pvt Ltd",
+    "Private Limited",
+    "Pvt",
+    "(P) Ltd",
+    "OPC Pvt Ltd",
+    "Pte Ltd",
+    "Pte. Ltd.",
+    "Pte",
+    "Pty Ltd",
+    "Pty. Ltd.",
+    "(Pty) Ltd",
+    "Pty",
+    "Sdn. Bhd.",
+    "Sdn Bhd",
+    "Sendirian Berhad",
+    "Bhd",
+    "Berhad",
+    "Tbk",
+    "Persero",
+    "Joint Stock Company",
+    "Public Joint Stock Company",
+    // German-speaking
+    "GmbH",
+    "GmbH & Co. KG",
+    "GmbH und Co KG",
+    "GmbH & Co",
+    "AG",
+    "KG",
+    "KGaA",
+    "mbH",
+    "UG",
+    "OHG",
+    "GbR",
+    "e.K.",
+    "Co. KG",
+    "& Co. KG",
+    // Romance languages
+    "S.A.",
+    "SA",
+    "S.A.S.",
+    "SAS",
+    "SASU",
+    "SARL",
+    "S.A.R.L.",
+    "S.à r.l.",
+    "EURL",
+    "SNC",
+    "SCA",
+    "S.r.l.",
+    "Srl",
+    "S.p.A.",
+    "SpA",
+    "S.a.s.",
+    "S.n.c.",
+    "S.L.",
+    "SL",
+    "S.L.U.",
+    "SLU",
+    "S.A.U.",
+    "Ltda",
+    "Limitada",
+    "Lda",
+    "S.A. de C.V.",
+    "SA de CV",
+    "S.A.B. de C.V.",
+    "S. de R.L.",
+    "S. de R.L. de C.V.",
+    "S.A.C.",
+    "SAC",
+    "S.A.A.",
+    "EIRELI",
+    "Sociedad Anonima",
+    "Societa per Azioni",
+    // Benelux, Nordic, Baltic
+    "B.V.",
+    "BV",
+    "N.V.",
+    "NV",
+    "VOF",
+    "BVBA",
+    "SRL",
+    "Oy",
+    "Oyj",
+    "AB",
+    "AB (publ)",
+    "publ",
+    "AS",
+    "A/S",
+    "ASA",
+    "ApS",
+    "I/S",
+    "K/S",
+    "hf",
+    "ehf",
+    "SIA",
+    "UAB",
+    "OU",
+    // Central and Eastern Europe, Turkey
+    "Sp. z o.o.",
+    "S.A",
+    "s.r.o.",
+    "a.s.",
+    "A.S.",
+    "AŞ",
+    "A.Ş.",
+    "Ltd. Şti.",
+    "Ltd Sti",
+    "Limited Şirketi",
+    "Anonim Şirketi",
+    "Kft",
+    "Zrt",
+    "Nyrt",
+    "Bt",
+    "d.o.o.",
+    "d.d.",
+    "AD",
+    "EAD",
+    "EOOD",
+    "OOD",
+    "JSC",
+    "OJSC",
+    "PJSC",
+    "CJSC",
+    "OOO",
+    "OAO",
+    "ZAO",
+    "PAO",
+    "AO",
+    "TOO",
+    "ООО",
+    "ОАО",
+    "ЗАО",
+    "ПАО",
+    "АО",
+    "ТОО",
+    // Japan, Middle East, Africa
+    "K.K.",
+    "KK",
+    "G.K.",
+    "Y.K.",
+    "FZE",
+    "FZCO",
+    "FZC",
+    "FZ-LLC",
+    "LLC-FZ",
+    "FZ LLC",
+    "DMCC",
+    "WLL",
+    "W.L.L.",
+    "SAE",
+    "S.A.E.",
+    "SAOG",
+    "SAOC",
+    "NPC",
+    // East and Southeast Asia written as separate words
+    "有限公司",
+    "股份有限公司",
+    "有限责任公司",
+    "有限責任公司",
+    "股份公司",
+    "集团",
+    "集團",
+    "公司",
+    "株式会社",
+    "株",
+    "有限会社",
+    "合同会社",
+    "合資会社",
+    "合名会社",
+    "주식회사",
+    "주",
+    "유한회사",
+    "유한책임회사",
+    "จำกัด",
+    "มหาชน",
+    "บริษัทมหาชนจำกัด",
+];
+
+/// Legal forms written before the name ("PT Maju Jaya", "OOO Romashka", "株式会社トヨタ", "(주)삼성", "บริษัท ...").
+const LEADING_LEGAL_FORMS: &[&str] = &[
+    "PT",
+    "PT.",
+    "CV",
+    "UD",
+    "JSC",
+    "OJSC",
+    "PJSC",
+    "CJSC",
+    "OOO",
+    "OAO",
+    "ZAO",
+    "PAO",
+    "AO",
+    "TOO",
+    "ООО",
+    "ОАО",
+    "ЗАО",
+    "ПАО",
+    "АО",
+    "ТОО",
+    "LLC",
+    "M/s",
+    "The",
+    "株式会社",
+    "有限会社",
+    "合同会社",
+    "株",
+    "주식회사",
+    "주",
+    "유한회사",
+    "บริษัท",
+];
+
+/// Legal forms glued to the name in scripts written without spaces; stripped as string suffixes.
+const UNSPACED_SUFFIXES: &[&str] = &[
+    "股份有限公司",
+    "有限责任公司",
+    "有限責任公司",
+    "集团有限公司",
+    "集團有限公司",
+    "有限公司",
+    "股份公司",
+    "集团公司",
+    "集團公司",
+    "集团",
+    "集團",
+    "公司",
+    "株式会社",
+    "有限会社",
+    "合同会社",
+    "合資会社",
+    "合名会社",
+    "주식회사",
+    "유한책임회사",
+    "유한회사",
+    "จำกัด(มหาชน)",
+    "จำกัดมหาชน",
+    "มหาชน",
+    "จำกัด",
+];
+
+/// Legal forms glued before the name in scripts written without spaces.
+const UNSPACED_PREFIXES: &[&str] = &[
+    "株式会社",
+    "有限会社",
+    "合同会社",
+    "주식회사",
+    "유한회사",
+    "บริษัทมหาชน",
+    "บริษัท",
+];
+
+/// Words that describe a line of business rather than identify a company; a core made only of them
+/// ("Outdoor Supply", "Global Trading") is too generic to match on once a leading token is dropped.
+const GENERIC_BUSINESS_WORDS: &[&str] = &[
+    "trading",
+    "trade",
+    "traders",
+    "import",
+    "export",
+    "imports",
+    "exports",
+    "supply",
+    "supplies",
+    "global",
+    "international",
+    "industrial",
+    "industries",
+    "industry",
+    "industrie",
+    "group",
+    "holding",
+    "holdings",
+    "technology",
+    "tech",
+    "electronics",
+    "electronic",
+    "electric",
+    "manufacturing",
+    "manufacturer",
+    "factory",
+    "services",
+    "service",
+    "solutions",
+    "products",
+    "product",
+    "foods",
+    "food",
+    "textile",
+    "textiles",
+    "garment",
+    "garments",
+    "machinery",
+    "machine",
+    "logistics",
+    "shipping",
+    "consulting",
+    "enterprise",
+    "enterprises",
+    "company",
+    "development",
+    "investment",
+    "investments",
+    "resources",
+    "partners",
+    "associates",
+    "systems",
+    "materials",
+    "chemical",
+    "chemicals",
+    "pharmaceutical",
+    "medical",
+    "dental",
+    "practice",
+    "hotel",
+    "tea",
+    "outdoor",
+    "club",
+    "general",
+    "new",
+    "china",
+    "asia",
+    "euro",
+    "europe",
+    "america",
+    "national",
+    "commercial",
+    "sales",
+    "marketing",
+    "design",
+    "home",
+    "world",
+    "worldwide",
+    "co",
+];
+
+/// Honorifics and name suffixes that do not identify a person.
+const HONORIFICS: &[&str] = &[
+    "mr",
+    "mrs",
+    "ms",
+    "miss",
+    "mx",
+    "dr",
+    "prof",
+    "professor",
+    "herr",
+    "frau",
+    "sr",
+    "sra",
+    "srta",
+    "sig",
+    "sigra",
+    "m",
+    "mme",
+    "mlle",
+    "monsieur",
+    "madame",
+    "sir",
+    "dame",
+    "madam",
+    "shri",
+    "sri",
+    "smt",
+    "kumari",
+    "ir",
+    "dipl",
+    "jr",
+    "snr",
+    "jnr",
+    "ii",
+    "iii",
+    "iv",
+    "phd",
+    "md",
+    "esq",
+    "hon",
+    "rev",
+    "haji",
+    "hajjah",
+    "datuk",
+    "dato",
+    "encik",
+    "puan",
+    "bapak",
+    "ibu",
+    "pak",
+    "khun",
+    "nangsao",
+    "ssi",
+    "先生",
+    "女士",
+    "小姐",
+    "님",
+    "씨",
+];
+
+/// Abbreviations spelled out before comparing company names.
+const NAME_WORD_CANONICAL: &[(&str, &str)] = &[
+    ("intl", "international"),
+    ("int", "international"),
+    ("mfg", "manufacturing"),
+    ("mfrs", "manufacturers"),
+    ("bros", "brothers"),
+    ("tech", "technology"),
+    ("technologies", "technology"),
+    ("techs", "technology"),
+    ("svcs", "services"),
+    ("inds", "industries"),
+    ("natl", "national"),
+    ("assoc", "associates"),
+    ("engg", "engineering"),
+    ("mach", "machinery"),
+    ("elec", "electric"),
+    ("ent", "enterprises"),
+    ("und", "and"),
+];
+
+static TRAILING_FORM_TOKENS: LazyLock<Vec<Vec<String>>> = LazyLock::new(|| tokenized_forms(TRAILING_LEGAL_FORMS));
+static LEADING_FORM_TOKENS: LazyLock<Vec<Vec<String>>> = LazyLock::new(|| tokenized_forms(LEADING_LEGAL_FORMS));
+static SINGLE_TOKEN_FORMS: LazyLock<HashSet<String>> = LazyLock::new(|| {
+    TRAILING_FORM_TOKENS
+        .iter()
+        .filter(|form| form.len() == 1)
+        .map(|form| form[0].clone())
+        .collect()
+});
+static HONORIFIC_SET: LazyLock<HashSet<String>> =
+    LazyLock::new(|| HONORIFICS.iter().flat_map(|honorific| tokens(honorific)).collect());
+
+/// A legal form as written in running text, case-sensitive so that "as" or "co" in prose do not count.
+const LEGAL_FORM_PATTERN: &str = r"(?:Co\.,?\s?Ltd\.?|Co\.,?\s?Limited|CO\.,?\s?LTD\.?|Company\s+Limited|COMPANY\s+LIMITED|Pvt\.?\s+Ltd\.?|PVT\.?\s+LTD\.?|Private\s+Limited|Pte\.?\s+Ltd\.?|PTE\.?\s+LTD\.?|Pty\.?\s+Ltd\.?|\(Pty\)\s+Ltd\.?|\(P\)\s+Ltd\.?|Sdn\.?\s+Bhd\.?|SDN\.?\s+BHD\.?|S\.\s?A\.\s+de\s+C\.\s?V\.|SA\s+de\s+CV|S\.\s?de\s+R\.\s?L\.(?:\s+de\s+C\.\s?V\.)?|GmbH\s*&\s*Co\.?\s*KG|GmbH|mbH|Limited|LIMITED|Ltd\.?|LTD\.?|L\.L\.C\.|LLC|Inc\.?|INC\.?|Incorporated|Corp\.?|CORP\.?|Corporation|CORPORATION|PLC|Plc|plc|LLP|KGaA|AG|KG|S\.A\.S\.|S\.A\.|SAS|SARL|S\.à\s?r\.l\.|S\.r\.l\.|S\.R\.L\.|Srl|SRL|S\.p\.A\.|S\.P\.A\.|SpA|SPA|S\.L\.|B\.V\.|BV|N\.V\.|NV|Ltda\.?|LTDA\.?|Bhd\.?|BHD\.?|Berhad|BERHAD|Tbk\.?|PJSC|OJSC|JSC|A\.Ş\.|AŞ|A\.S\.|Oyj|Oy|AB|ASA|AS|ApS|A/S|K\.K\.|FZ-LLC|FZE|FZCO|FZC|DMCC|Ltd\.?\s+Şti\.?|Sp\.\s?z\s?o\.\s?o\.|s\.r\.o\.|Kft\.?|d\.o\.o\.|&\s?Co\.?|Co\.|SA)";
+
+static LEGAL_FORM_IN_TEXT: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(&format!(r"(?:^|[\s,(])(?P<form>{LEGAL_FORM_PATTERN})(?:[\s,;:)!?]|$)"))
+        .expect("legal form pattern compiles")
+});
+static LEGAL_FORM_CONTINUATION: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(&format!(r"^[\s,]*(?P<form>{LEGAL_FORM_PATTERN})(?:[\s,;:)!?]|$)"))
+        .expect("continuation pattern compiles")
+});
+static WORD_IN_TEXT: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\S+").expect("word pattern compiles"));
+static LEADING_PT_NAME: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"\b(?:PT|CV)\.?\s+(?:\p{Lu}[\p{L}\p{N}&'\-]*\.?\s?){1,6}(?:Tbk\.?)?").expect("PT name pattern compiles")
+});
+static CJK_COMPANY_IN_TEXT: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?P<body>[\p{Han}\p{Katakana}\p{Hiragana}ー（）()]{2,30}?)(?P<suffix>股份有限公司|有限责任公司|有限責任公司|有限公司|株式会社|有限会社|合同会社|集团公司|集團公司|公司)",
+    )
+    .expect("CJK company pattern compiles")
+});
+static HANGUL_COMPANY_IN_TEXT: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?:(?:\(주\)|㈜|주식회사)\s?[\p{Hangul}A-Za-z0-9]+)|(?:[\p{Hangul}A-Za-z0-9]+\s?(?:\(주\)|㈜|주식회사))",
+    )
+    .expect("Hangul company pattern compiles")
+});
+static THAI_COMPANY_IN_TEXT: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"บริษัท\s?\S+?(?:\s\S+?){0,3}?\s?จำกัด(?:\s?\(มหาชน\))?").expect("Thai company pattern compiles")
+});
+
+/// Characters that end a Chinese or Japanese company name when read backwards from its legal form
+/// (particles and conjunctions such as 与, 和, 的).
+const CJK_NAME_BOUNDARIES: &[char] = &[
+    '与', '和', '及', '同', '在', '是', '由', '向', '从', '对', '把', '被', '给', '为', '的', '了', '、', '，', '。',
+    '：', '；', '「', '」', '“', '”', 'は', 'が', 'を', 'に', 'の', 'と', 'で',
+];
+
+/// Abbreviations that end in a period inside company names ("Intl.", "Mfg.") rather than ending a sentence.
+const NAME_ABBREVIATIONS: &[&str] = &[
+    "intl.", "int'l.", "mfg.", "bros.", "ind.", "eng.", "tech.", "mach.", "elec.", "ent.", "st.", "mt.", "no.",
+];
+
+/// Lower-case words that may sit inside a company name ("Bank of China", "Dupont de Nemours").
+const NAME_CONNECTORS: &[&str] = &[
+    "&", "and", "of", "de", "di", "du", "del", "della", "des", "la", "le", "van", "von", "der", "den", "y", "e", "und",
+    "-", "+",
+];
+
+/// Capitalized words that start sentences or clauses and are not part of a following company name.
+const NON_NAME_LEADERS: &[&str] = &[
+    "the",
+    "a",
+    "an",
+    "at",
+    "in",
+    "on",
+    "by",
+    "from",
+    "with",
+    "for",
+    "and",
+    "to",
+    "of",
+    "our",
+    "their",
+    "this",
+    "that",
+    "contact",
+    "visit",
+    "dear",
+    "supplier",
+    "buyer",
+    "seller",
+    "exporter",
+    "importer",
+    "shipper",
+    "consignee",
+    "as",
+    "when",
+    "while",
+    "after",
+    "before",
+    "since",
+    "but",
+    "or",
+    "yesterday",
+    "today",
+    "according",
+    "via",
+    "about",
+];
+
+fn tokenized_forms(forms: &[&str]) -> Vec<Vec<String>> {
+    let mut tokenized: Vec<Vec<String>> = forms
+        .iter()
+        .map(|form| tokens(form))
+        .filter(|form| !form.is_empty())
+        .collect();
+    tokenized.sort_by_key(|form| std::cmp::Reverse(form.len()));
+    tokenized.dedup();
+    tokenized
+}
+
+/// Removes legal forms from both ends of a folded token list, never emptying it.
+fn strip_legal_forms(mut name_tokens: Vec<String>) -> Vec<String> {
+    loop {
+        let before = name_tokens.clone();
+        if let Some(form) = TRAILING_FORM_TOKENS
+            .iter()
+            .find(|form| name_tokens.len() > form.len() && name_tokens.ends_with(form))
+        {
+            name_tokens.truncate(name_tokens.len() - form.len());
+        }
+        if let Some(form) = LEADING_FORM_TOKENS
+            .iter()
+            .find(|form| name_tokens.len() > form.len() && name_tokens.starts_with(form))
+        {
+            name_tokens.drain(..form.len());
+        }
+        if let Some(last) = name_tokens.last_mut()
+            && let Some(stripped) = UNSPACED_SUFFIXES
+                .iter()
+                .find_map(|suffix| last.strip_suffix(suffix).filter(|rest| !rest.is_empty()))
+        {
+            *last = stripped.to_string();
+        }
+        if let Some(first) = name_tokens.first_mut()
+            && let Some(stripped) = UNSPACED_PREFIXES
+                .iter()
+                .find_map(|prefix| first.strip_prefix(prefix).filter(|rest| !rest.is_empty()))
+        {
+            *first = stripped.to_string();
+        }
+        if name_tokens == before {
+            return name_tokens;
+        }
+    }
+}
+
+/// The distinctive part of a company name: folded, punctuation-free, legal form removed
+/// ("Hangzhou Greenleaf Tea Co., Ltd." → "hangzhou greenleaf tea"; "杭州绿叶茶业有限公司" → "杭州绿叶茶业").
+pub fn core_company_name(name: &str) -> String {
+    strip_legal_forms(tokens(name)).join(" ")
+}
+
+/// Core tokens with abbreviations spelled out and connectors dropped, ready to compare.
+fn comparable_core(name: &str) -> Vec<String> {
+    let core = strip_legal_forms(tokens(name));
+    let comparable: Vec<String> = core
+        .iter()
+        .map(|token| canonical_name_word(token))
+        .filter(|token| token != "and")
+        .collect();
+    if comparable.is_empty() { core } else { comparable }
+}
+
+fn canonical_name_word(token: &str) -> String {
+    NAME_WORD_CANONICAL
+        .iter()
+        .find(|(short, _)| *short == token)
+        .map_or_else(|| token.to_string(), |(_, long)| (*long).to_string())
+}
+
+/// The name with parenthesized parts removed ("Greenleaf Tea (Hangzhou) Co., Ltd." → "Greenleaf Tea Co., Ltd."),
+/// because such parts usually name a place or a former name.
+fn without_parentheses(name: &str) -> String {
+    let mut kept = String::with_capacity(name.len());
+    let mut depth = 0usize;
+    for c in name.chars() {
+        match c {
+            '(' | '（' => depth += 1,
+            ')' | '）' => depth = depth.saturating_sub(1),
+            _ if depth == 0 => kept.push(c),
+            _ => {}
+        }
+    }
+    kept
+}
+
+fn is_generic_business_word(token: &str) -> bool {
+    GENERIC_BUSINESS_WORDS.contains(&token) || super::text::singular(token).as_str() == "product"
+}
+
+/// Whether a core is distinctive enough to stand alone after a leading place token was dropped.
+fn is_distinctive_remainder(core: &[String]) -> bool {
+    let has_distinctive_word = core.iter().any(|token| !is_generic_business_word(token));
+    let long_enough = core.len() >= 2 || core.iter().map(|token| token.chars().count()).sum::<usize>() >= 8;
+    has_distinctive_word && long_enough
+}
+
+/// Same tokens, possibly reordered, allowing plurals and one typo in a long word.
+fn cores_equivalent(a: &[String], b: &[String]) -> bool {
+    if a.is_empty() || b.is_empty() {
+        return false;
+    }
+    if a == b || a.concat() == b.concat() {
+        return true;
+    }
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut unused: Vec<&String> = b.iter().collect();
+    let mut inexact_pairs = 0usize;
+    for token in a {
+        let position = unused
+            .iter()
+            .position(|other| *other == token)
+            .or_else(|| unused.iter().position(|other| tokens_similar(token, other)));
+        match position {
+            Some(index) => {
+                if unused[index] != token {
+                    inexact_pairs += 1;
+                }
+                unused.swap_remove(index);
+            }
+            None => return false,
+        }
+    }
+    if inexact_pairs == 0 {
+        return true;
+    }
+    let (joined_a, joined_b) = (a.join(" "), b.join(" "));
+    let whole_similarity =
+        strsim::jaro_winkler(&joined_a, &joined_b).max(strsim::normalized_levenshtein(&joined_a, &joined_b));
+    inexact_pairs <= (a.len() / 3).max(1) && whole_similarity >= 0.9
+}
+
+/// Whether one core is the other with one or two leading tokens (usually a city) added.
+fn equivalent_but_leading_place(longer: &[String], shorter: &[String]) -> bool {
+    (1..=2).any(|extra| {
+        longer.len() == shorter.len() + extra
+            && is_distinctive_remainder(shorter)
+            && cores_equivalent(&longer[extra..], shorter)
+    })
+}
+
+/// Chinese or Japanese cores: identical, or one is the other behind a short place prefix (杭州绿叶茶业 / 绿叶茶业).
+fn cjk_cores_match(a: &str, b: &str) -> bool {
+    if a == b {
+        return true;
+    }
+    let (longer, shorter) = if a.chars().count() >= b.chars().count() {
+        (a, b)
+    } else {
+        (b, a)
+    };
+    let prefix_length = longer.chars().count() - shorter.chars().count();
+    shorter.chars().count() >= 4 && (2..=4).contains(&prefix_length) && longer.ends_with(shorter)
+}
+
+/// Romanizes a folded name with deunicode (pinyin for Han, standard tables for Cyrillic, Hangul, Thai ...).
+fn romanized_tokens(text: &str) -> Vec<String> {
+    tokens(&deunicode::deunicode(text))
+}
+
+fn is_romanizable_pair(a: &str, b: &str) -> bool {
+    is_latin(a) != is_latin(b) || has_cjk(a) != has_cjk(b)
+}
+
+/// Whether two company names denote the same company name (not merely a similar one).
+pub fn company_names_match(a: &str, b: &str) -> bool {
+    let variants = |name: &str| {
+        let mut names = vec![name.to_string()];
+        let bare = without_parentheses(name);
+        if bare != name && !tokens(&bare).is_empty() {
+            names.push(bare);
+        }
+        names
+    };
+    variants(a)
+        .iter()
+        .any(|left| variants(b).iter().any(|right| single_company_names_match(left, right)))
+}
+
+fn single_company_names_match(a: &str, b: &str) -> bool {
+    let core_a = comparable_core(a);
+    let core_b = comparable_core(b);
+    if core_a.is_empty() || core_b.is_empty() {
+        return false;
+    }
+    let joined_a = core_a.concat();
+    let joined_b = core_b.concat();
+    if is_romanizable_pair(&joined_a, &joined_b) {
+        // Han romanizes syllable by syllable, so only the spelling without spaces is comparable;
+        // pinyin writes ü as "v" or "u" ("Lvye", "Luye").
+        if has_cjk(&joined_a) || has_cjk(&joined_b) {
+            let pinyin = |text: &str| romanized_tokens(text).concat().replace("lv", "lu").replace("nv", "nu");
+            let (roman_a, roman_b) = (pinyin(&joined_a), pinyin(&joined_b));
+            return !roman_a.is_empty() && roman_a == roman_b;
+        }
+        return latin_cores_match(
+            &romanized_tokens(&core_a.join(" ")),
+            &romanized_tokens(&core_b.join(" ")),
+        );
+    }
+    if has_cjk(&joined_a) {
+        return cjk_cores_match(&joined_a, &joined_b);
+    }
+    latin_cores_match(&core_a, &core_b)
+}
+
+fn latin_cores_match(a: &[String], b: &[String]) -> bool {
+    if cores_equivalent(a, b) {
+        return true;
+    }
+    if a.len() > b.len() {
+        equivalent_but_leading_place(a, b)
+    } else {
+        equivalent_but_leading_place(b, a)
+    }
+}
+
+/// Whether `phrase` occurs in `words` in order, each word similar, with legal-form words allowed in between
+/// and runs of words allowed to spell one phrase word ("green leaf" for "greenleaf").
+fn phrase_in(words: &[String], phrase: &[String]) -> bool {
+    let Some(first) = phrase.first() else {
+        return false;
+    };
+    let phrase_joined = phrase.concat();
+    for start in 0..words.len() {
+        let mut joined = String::new();
+        for word in &words[start..] {
+            joined.push_str(word);
+            if joined.len() >= phrase_joined.len() {
+                break;
+            }
+        }
+        if joined == phrase_joined {
+            return true;
+        }
+        if !tokens_similar(&words[start], first) {
+            continue;
+        }
+        let mut next_word = start + 1;
+        let mut matched = 1;
+        let mut skipped = 0;
+        while matched < phrase.len() && next_word < words.len() {
+            if tokens_similar(&words[next_word], &phrase[matched]) {
+                matched += 1;
+            } else if SINGLE_TOKEN_FORMS.contains(&words[next_word]) && skipped < 2 {
+                skipped += 1;
+            } else {
+                break;
+            }
+            next_word += 1;
+        }
+        if matched == phrase.len() {
+            return true;
+        }
+    }
+    false
+}
+
+/// Whether free text names the company: its core name appears as a phrase (tokens in order, small spelling
+/// slack), optionally without the leading place tokens given in `places` ("Greenleaf Tea" for "Hangzhou Greenleaf Tea").
+pub fn mentions_company(text: &str, name: &str, places: &[String]) -> bool {
+    let core = comparable_core(name);
+    if core.is_empty() {
+        return false;
+    }
+    let place_tokens: Vec<Vec<String>> = places
+        .iter()
+        .map(|place| tokens(place))
+        .filter(|place| !place.is_empty())
+        .collect();
+    let joined_core = core.concat();
+    if has_cjk(&joined_core) {
+        let text_compact = compact(text);
+        if text_compact.contains(&joined_core) {
+            return true;
+        }
+        return place_tokens.iter().any(|place| {
+            let place = place.concat();
+            let trimmed = place.trim_end_matches(['市', '省', '区', '區', '县', '縣']);
+            [place.as_str(), trimmed].iter().any(|prefix| {
+                !prefix.is_empty()
+                    && joined_core
+                        .strip_prefix(prefix)
+                        .is_some_and(|rest| rest.chars().count() >= 2 && text_compact.contains(rest))
+            })
+        });
+    }
+    let words: Vec<String> = tokens(text).iter().map(|token| canonical_name_word(token)).collect();
+    if phrase_in(&words, &core) {
+        return true;
+    }
+    let mut remainder: &[String] = &core;
+    loop {
+        let Some(place) = place_tokens
+            .iter()
+            .find(|place| remainder.len() > place.len() && remainder.starts_with(place))
+        else {
+            return false;
+        };
+        remainder = &remainder[place.len()..];
+        if remainder.len() >= 2 && is_distinctive_remainder(remainder) && phrase_in(&words, remainder) {
+            return true;
+        }
+    }
+}
+
+/// A person's name tokens without honorifics and generational suffixes.
+fn person_tokens(name: &str) -> Vec<String> {
+    let all = tokens(name);
+    let kept: Vec<String> = all
+        .iter()
+        .filter(|token| !HONORIFIC_SET.contains(*token))
+        .cloned()
+        .collect();
+    if kept.is_empty() { all } else { kept }
+}
+
+/// Matches every token of `fewer` to a distinct token (or two adjacent tokens, or an initial) of `more`.
+fn person_tokens_cover(fewer: &[String], more: &[String]) -> bool {
+    let mut used = vec![false; more.len()];
+    let mut full_matches = 0;
+    for token in fewer {
+        if let Some(index) = (0..more.len()).find(|&index| !used[index] && more[index] == *token) {
+            used[index] = true;
+            full_matches += 1;
+            continue;
+        }
+        if let Some(index) = (0..more.len().saturating_sub(1))
+            .find(|&index| !used[index] && !used[index + 1] && format!("{}{}", more[index], more[index + 1]) == *token)
+        {
+            used[index] = true;
+            used[index + 1] = true;
+            full_matches += 1;
+            continue;
+        }
+        let is_initial = token.chars().count() == 1;
+        let initial_of = |other: &String| {
+            let other_is_initial = other.chars().count() == 1;
+            (is_initial && other.starts_with(token.as_str())) || (other_is_initial && token.starts_with(other.as_str()))
+        };
+        match (0..more.len()).find(|&index| !used[index] && initial_of(&more[index])) {
+            Some(index) => used[index] = true,
+            None => return false,
+        }
+    }
+    full_matches >= 1
+}
+
+/// Whether two person names are the same name, in any order, ignoring diacritics and honorifics.
+pub fn person_names_match(a: &str, b: &str) -> bool {
+    let mut left = person_tokens(a);
+    let mut right = person_tokens(b);
+    if left.is_empty() || right.is_empty() {
+        return false;
+    }
+    if is_romanizable_pair(&left.concat(), &right.concat()) {
+        left = romanized_tokens(&left.join(" "));
+        right = romanized_tokens(&right.join(" "));
+    }
+    if left.concat() == right.concat() {
+        return true;
+    }
+    // Names of one unspaced Han run ("李伟") compare whole, never by parts.
+    if has_cjk(&left.concat()) || has_cjk(&right.concat()) {
+        return false;
+    }
+    let (fewer, more) = if left.len() <= right.len() {
+        (&left, &right)
+    } else {
+        (&right, &left)
+    };
+    if fewer.len() < 2 {
+        let mut sorted_fewer = fewer.clone();
+        let mut sorted_more = more.clone();
+        sorted_fewer.sort();
+        sorted_more.sort();
+        return sorted_fewer == sorted_more;
+    }
+    person_tokens_cover(fewer, more)
+}
+
+/// Whether free text names the person (all name tokens adjacent, in either order).
+pub fn mentions_person(text: &str, name: &str) -> bool {
+    let name_tokens = person_tokens(name);
+    if name_tokens.is_empty() {
+        return false;
+    }
+    if name_tokens.iter().any(|token| token.chars().any(is_cjk)) {
+        return compact(text).contains(&name_tokens.concat());
+    }
+    let words = tokens(text);
+    let mut wanted = name_tokens.clone();
+    wanted.sort();
+    let window = name_tokens.len();
+    let exact_window = words.windows(window).any(|candidate| {
+        let mut candidate = candidate.to_vec();
+        candidate.sort();
+        candidate == wanted
+    });
+    if exact_window {
+        return true;
+    }
+    // A middle initial between the names ("John A. Smith") keeps the names adjacent in spirit.
+    window >= 2
+        && words.windows(window + 1).any(|candidate| {
+            (1..window).any(|inner| {
+                if candidate[inner].chars().count() != 1 {
+                    return false;
+                }
+                let mut rest: Vec<String> = candidate
+                    .iter()
+                    .enumerate()
+                    .filter(|(index, _)| *index != inner)
+                    .map(|(_, word)| word.clone())
+                    .collect();
+                rest.sort();
+                rest == wanted
+            })
+        })
+}
+
+fn is_name_word(word: &str) -> bool {
+    let letters = word.trim_start_matches(['(', '"', '\'', '“', '‘']);
+    letters
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_uppercase() || c.is_ascii_digit() || is_cjk(c))
+}
+
+fn ends_clause(word: &str) -> bool {
+    let lower = word.to_lowercase();
+    if NAME_ABBREVIATIONS.contains(&lower.as_str()) {
+        return false;
+    }
+    // A single capital with a period is an initial inside the name ("J. Smith Ltd").
+    let is_initial = word.chars().count() == 2 && word.starts_with(|c: char| c.is_uppercase());
+    let is_parenthesized = word.starts_with(['(', '（']) && word.ends_with([')', '）']);
+    !is_parenthesized && word.ends_with([',', ';', ':', '!', '?', ')', '"', '”'])
+        || (word.ends_with('.') && !is_initial)
+}
+
+/// The capitalized words right before `form_start`, as a byte offset where the name starts.
+fn name_start_before(text: &str, lower_bound: usize, form_start: usize) -> Option<usize> {
+    let words: Vec<(usize, &str)> = WORD_IN_TEXT
+        .find_iter(&text[lower_bound..form_start])
+        .map(|found| (lower_bound + found.start(), found.as_str()))
+        .collect();
+    let mut run: Vec<(usize, &str)> = Vec::new();
+    for &(start, word) in words.iter().rev() {
+        if run.len() >= 8 {
+            break;
+        }
+        // "Greenleaf Tea, Inc." keeps its comma; any other clause end belongs to the text before the name.
+        let comma_before_form = run.is_empty() && word.ends_with(',');
+        if ends_clause(word) && !comma_before_form {
+            break;
+        }
+        let is_connector = NAME_CONNECTORS.contains(&word.to_lowercase().as_str());
+        if !(is_name_word(word) || (is_connector && !run.is_empty())) {
+            break;
+        }
+        run.push((start, word));
+    }
+    run.reverse();
+    let first_name_word = run.iter().position(|(_, word)| {
+        let lower = word.to_lowercase();
+        let bare = lower.trim_matches(|c: char| !c.is_alphanumeric());
+        is_name_word(word) && !NON_NAME_LEADERS.contains(&bare)
+    })?;
+    Some(run[first_name_word].0)
+}
+
+/// Where a Chinese or Japanese name starts inside the run before its legal form: after the last particle or
+/// after an earlier "公司" ("本公司杭州绿叶茶业" → "杭州绿叶茶业").
+fn cjk_name_start(body: &str) -> usize {
+    let after_particle = body
+        .char_indices()
+        .rev()
+        .find(|(_, c)| CJK_NAME_BOUNDARIES.contains(c))
+        .map_or(0, |(index, c)| index + c.len_utf8());
+    let after_company = body.rfind("公司").map_or(0, |index| index + "公司".len());
+    after_particle.max(after_company)
+}
+
+/// Company names with a legal form found in free text ("... at Vetreria Valserchio S.p.A. ..." → "Vetreria Valserchio S.p.A.").
+pub fn company_names_in(text: &str) -> Vec<String> {
+    let mut found: Vec<(usize, String)> = Vec::new();
+    let mut search_from = 0;
+    let mut previous_end = 0;
+    while let Some(captures) = LEGAL_FORM_IN_TEXT.captures_at(text, search_from) {
+        let Some(form) = captures.name("form") else {
+            break;
+        };
+        search_from = form.end();
+        let mut end = form.end();
+        while let Some(next) = LEGAL_FORM_CONTINUATION
+            .captures(&text[end..])
+            .and_then(|more| more.name("form"))
+        {
+            end += next.end();
+        }
+        search_from = search_from.max(end);
+        if let Some(start) = name_start_before(text, previous_end, form.start()) {
+            found.push((start, text[start..end].trim().to_string()));
+        }
+        previous_end = end;
+    }
+    for pattern in [&*LEADING_PT_NAME, &*HANGUL_COMPANY_IN_TEXT, &*THAI_COMPANY_IN_TEXT] {
+        for name in pattern.find_iter(text) {
+            found.push((name.start(), name.as_str().trim().to_string()));
+        }
+    }
+    for captures in CJK_COMPANY_IN_TEXT.captures_iter(text) {
+        let (Some(body), Some(suffix)) = (captures.name("body"), captures.name("suffix")) else {
+            continue;
+        };
+        let name_start = cjk_name_start(body.as_str());
+        if body.as_str()[name_start..].chars().count() >= 2 {
+            let start = body.start() + name_start;
+            found.push((start, text[start..suffix.end()].to_string()));
+        }
+    }
+    found.sort_by_key(|(start, _)| *start);
+    let mut seen = HashSet::new();
+    found
+        .into_iter()
+        .map(|(_, name)| name)
+        .filter(|name| !name.is_empty() && seen.insert(fold(name)))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn legal_forms_are_stripped_across_languages() {
+        let cases = [
+            ("Hangzhou Greenleaf Tea Co., Ltd.", "hangzhou greenleaf tea"),
+            ("HANGZHOU GREENLEAF TEA CO LTD", "hangzhou greenleaf tea"),
+            ("Greenleaf Tea Company Limited", "greenleaf tea"),
+            ("Ridgefold Outdoor Supply, L.L.C.", "ridgefold outdoor supply"),
+            ("Ridgefold Outdoor Supply Inc.", "ridgefold outdoor supply"),
+            ("Müller Maschinenbau GmbH & Co. KG", "muller maschinenbau"),
+            ("Vetreria Valserchio S.p.A.", "vetreria valserchio"),
+            ("Fundiciones del Norte S.A. de C.V.", "fundiciones del norte"),
+            ("Tata Steel Pvt. Ltd.", "tata steel"),
+            ("Sunrise Rubber Sdn. Bhd.", "sunrise rubber"),
+            ("PT Maju Jaya Tbk", "maju jaya"),
+            ("ООО Ромашка", "ромашка"),
+            ("Şişecam A.Ş.", "sisecam"),
+            ("Nordic Timber AB", "nordic timber"),
+            ("Gulf Star Trading FZ-LLC", "gulf star trading"),
+            ("Lion City Foods Pte. Ltd.", "lion city foods"),
+            ("杭州绿叶茶业有限公司", "杭州绿叶茶业"),
+            ("深圳某某科技有限公司", "深圳某某科技"),
+            ("绿叶茶业集团股份有限公司", "绿叶茶业"),
+            ("トヨタ自動車株式会社", "トヨタ自動車"),
+            ("(주)삼성전자", "삼성전자"),
+            ("บริษัท ไทยเบฟ จำกัด (มหาชน)", "ไทยเบฟ"),
+            ("Global Trading Company", "global trading"),
+        ];
+        for (name, core) in cases {
+            assert_eq!(core_company_name(name), core, "{name}");
+        }
+    }
+
+    #[test]
+    fn words_inside_the_name_are_never_stripped() {
+        assert_eq!(
+            core_company_name("Limited Editions Trading Ltd"),
+            "limited editions trading"
+        );
+        assert_eq!(core_company_name("AB"), "ab");
+    }
+
+    #[test]
+    fn formatting_differences_in_company_names_match() {
+        let pairs = [
+            ("Hangzhou Greenleaf Tea Co., Ltd.", "HANGZHOU GREENLEAF TEA CO LTD"),
+            ("Hangzhou Greenleaf Tea Co., Ltd.", "Greenleaf Tea Co., Ltd."),
+            ("Greenleaf Tea (Hangzhou) Co., Ltd.", "Greenleaf Tea Co Ltd"),
+            ("Green-Leaf Tea Ltd", "Greenleaf Tea Limited"),
+            ("Ridgefold Outdoor Supply LLC", "Ridgefold Outdoor Supply, Inc."),
+            ("Sunrise Textiles Intl", "Sunrise Textile International Ltd"),
+            ("Brightwater Global Trading", "Brightwater Global Tradng"),
+            ("Müller Maschinenbau GmbH", "Mueller Maschinenbau"),
+            ("杭州绿叶茶业有限公司", "绿叶茶业有限公司"),
+            ("深圳华为技术有限公司", "Shenzhen Huawei Jishu Co., Ltd."),
+            ("ООО Ромашка", "Romashka LLC"),
+        ];
+        for (a, b) in pairs {
+            assert!(company_names_match(a, b), "{a} / {b}");
+        }
+    }
+
+    #[test]
+    fn similar_but_different_company_names_do_not_match() {
+        let pairs = [
+            ("Ridgefold Outdoor Supply", "Ridgefold Outdoor Club"),
+            ("Greenleaf Tea", "Greenleaf Hotel"),
+            ("Brightwater Global Trading", "Brightwater Dental Practice"),
+            ("Hangzhou Global Trading Co., Ltd.", "Global Trading Ltd"),
+            ("Sunrise Tea", "Sunset Tea"),
+            ("绿叶茶业有限公司", "绿叶酒店有限公司"),
+            ("Alpha Foods AB", "Beta Foods AB"),
+        ];
+        for (a, b) in pairs {
+            assert!(!company_names_match(a, b), "{a} / {b}");
+        }
+    }
+
+    #[test]
+    fn company_mentions_need_the_core_as_a_phrase() {
+        let places = vec!["hangzhou".to_string(), "zhejiang".to_string()];
+        let cases = [
+            (
+                "We buy from Hangzhou Greenleaf Tea Co., Ltd. every year.",
+                "Hangzhou Greenleaf Tea Co., Ltd.",
+                true,
+            ),
+            (
+                "Greenleaf Tea is a leading exporter.",
+                "Hangzhou Greenleaf Tea Co., Ltd.",
+                true,
+            ),
+            ("Visit GreenLeaf Tea online.", "Greenleaf Tea Ltd", true),
+            (
+                "Greenleaf Hotel welcomes you.",
+                "Hangzhou Greenleaf Tea Co., Ltd.",
+                false,
+            ),
+            ("Tea from Greenleaf farms.", "Greenleaf Tea Ltd", false),
+            ("本公司杭州绿叶茶业有限公司成立于2005年", "杭州绿叶茶业有限公司", true),
+            ("绿叶茶业是杭州的茶叶出口商", "杭州绿叶茶业有限公司", false),
+        ];
+        for (text, name, expected) in cases {
+            assert_eq!(mentions_company(text, name, &places), expected, "{text} / {name}");
+        }
+        let chinese_places = vec!["杭州市".to_string()];
+        assert!(mentions_company(
+            "绿叶茶业是杭州的茶叶出口商",
+            "杭州绿叶茶业有限公司",
+            &chinese_places
+        ));
+    }
+
+    #[test]
+    fn person_names_match_across_order_diacritics_and_honorifics() {
+        let pairs = [
+            ("Li Wei", "Wei Li"),
+            ("José Álvarez", "Jose Alvarez"),
+            ("Dr. Anna Schmidt", "Anna Schmidt"),
+            ("Herr Jürgen Müller", "Jurgen Muller"),
+            ("Sra. María-José García", "Maria Jose Garcia"),
+            ("John Michael Smith", "John Smith"),
+            ("J. Smith", "John Smith"),
+            ("Wei-Ling Tan", "Tan Weiling"),
+            ("李伟", "Li Wei"),
+            ("Иван Петров", "Ivan Petrov"),
+        ];
+        for (a, b) in pairs {
+            assert!(person_names_match(a, b), "{a} / {b}");
+        }
+    }
+
+    #[test]
+    fn different_people_do_not_match() {
+        let pairs = [
+            ("John Smith", "John Smyth"),
+            ("Anna Schmidt", "Anna Schneider"),
+            ("Li Wei", "Li Na"),
+            ("Smith", "John Smith"),
+            ("李伟", "李伟明"),
+        ];
+        for (a, b) in pairs {
+            assert!(!person_names_match(a, b), "{a} / {b}");
+        }
+    }
+
+    #[test]
+    fn person_mentions_need_adjacent_name_tokens() {
+        let cases = [
+            ("Our director Anna Schmidt signed the contract.", "Anna Schmidt", true),
+            ("Contact: SCHMIDT, Anna", "Anna Schmidt", true),
+            ("John A. Smith, CEO", "John Smith", true),
+            ("Anna met Mr. Schmidt later.", "Anna Schmidt", false),
+            ("总经理李伟先生", "李伟", true),
+        ];
+        for (text, name, expected) in cases {
+            assert_eq!(mentions_person(text, name), expected, "{text} / {name}");
+        }
+    }
+
+    #[test]
+    fn company_names_with_legal_forms_are_extracted_from_text() {
+        let cases: [(&str, &[&str]); 9] = [
+            (
+                "The award went to Vetreria Valserchio S.p.A. of Lucca presented new glass.",
+                &["Vetreria Valserchio S.p.A."],
+            ),
+            (
+                "Buyers met at Hangzhou Greenleaf Tea Co., Ltd. last week.",
+                &["Hangzhou Greenleaf Tea Co., Ltd."],
+            ),
+            (
+                "Shipper: Sunrise Rubber Sdn. Bhd., Klang",
+                &["Sunrise Rubber Sdn. Bhd."],
+            ),
+            (
+                "Müller Maschinenbau GmbH & Co. KG and Nordic Timber AB signed.",
+                &["Müller Maschinenbau GmbH & Co. KG", "Nordic Timber AB"],
+            ),
+            ("我们与杭州绿叶茶业有限公司合作多年", &["杭州绿叶茶业有限公司"]),
+            ("本公司杭州绿叶茶业有限公司成立于2005年", &["杭州绿叶茶业有限公司"]),
+            ("Distributed by PT Maju Jaya Tbk in Jakarta", &["PT Maju Jaya Tbk"]),
+            (
+                "Made by Greenleaf Tea (Hangzhou) Co., Ltd. in China",
+                &["Greenleaf Tea (Hangzhou) Co., Ltd."],
+            ),
+            ("we ship as fast as we can, limited stock", &[]),
+        ];
+        for (text, expected) in cases {
+            assert_eq!(company_names_in(text), expected, "{text}");
+        }
+    }
+}

@@ -1,0 +1,322 @@
+//! Text folding shared by every matcher: NFKC, case folding, diacritic folding, tokenizing.
+
+use unicode_normalization::UnicodeNormalization;
+
+/// NFKC-normalizes, case-folds and strips diacritics from Latin text; other scripts keep their letters.
+///
+/// Native decimal digits (Thai, Arabic-Indic, Devanagari, Bengali) become ASCII digits so that numbers
+/// compare across scripts; full-width forms are already unified by NFKC.
+pub fn fold(text: &str) -> String {
+    let mut folded = String::with_capacity(text.len());
+    let mut previous_was_latin = false;
+    for c in text.nfkc().flat_map(char::to_lowercase) {
+        if is_combining_mark(c) {
+            // A mark left over after NFKC on a Latin base (Turkish "İ" lowercases to i + dot) is a diacritic.
+            if !previous_was_latin {
+                folded.push(c);
+            }
+            continue;
+        }
+        if let Some(digit) = native_digit(c) {
+            folded.push(digit);
+            previous_was_latin = false;
+        } else if is_latin_letter(c) && !c.is_ascii() {
+            let ascii = deunicode::deunicode_char(c).unwrap_or("");
+            folded.extend(ascii.chars().flat_map(char::to_lowercase));
+            previous_was_latin = true;
+        } else {
+            folded.push(c);
+            previous_was_latin = c.is_ascii_alphabetic();
+        }
+    }
+    folded
+}
+
+/// Folded word tokens (letters and digits), split on everything else; CJK runs stay whole.
+///
+/// A token also ends where CJK (Han, kana) or Hangul meets another script, so "88号" gives "88" and "号",
+/// while Latin digit-letter tokens such as "ra08" or "2beon" stay whole.
+pub fn tokens(text: &str) -> Vec<String> {
+    let mut found = Vec::new();
+    let mut current = String::new();
+    let mut current_class = ScriptClass::Other;
+    for c in fold(text).chars() {
+        if !is_word_char(c) {
+            if !current.is_empty() {
+                found.push(std::mem::take(&mut current));
+            }
+            continue;
+        }
+        let class = ScriptClass::of(c);
+        // Marks continue whatever word they sit on.
+        let continues = current.is_empty() || class == current_class || is_combining_mark(c);
+        if !continues {
+            found.push(std::mem::take(&mut current));
+        }
+        if current.is_empty() {
+            current_class = class;
+        }
+        current.push(c);
+    }
+    if !current.is_empty() {
+        found.push(current);
+    }
+    found
+}
+
+/// Whether the text is mostly in Latin script (after folding). Text without letters counts as Latin,
+/// since digits and punctuation are shared by every script.
+pub fn is_latin(text: &str) -> bool {
+    let (latin, other) =
+        fold(text)
+            .chars()
+            .filter(|c| c.is_alphabetic())
+            .fold((0usize, 0usize), |(latin, other), c| {
+                if c.is_ascii_alphabetic() || is_latin_letter(c) {
+                    (latin + 1, other)
+                } else {
+                    (latin, other + 1)
+                }
+            });
+    latin >= other
+}
+
+/// Whether a character is Han or Japanese kana (scripts written without spaces between words).
+pub fn is_cjk(c: char) -> bool {
+    matches!(c as u32,
+        0x3040..=0x30FF | 0x31F0..=0x31FF | 0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xF900..=0xFAFF | 0x20000..=0x2FA1F)
+}
+
+/// Whether the text contains any Han or kana character.
+pub fn has_cjk(text: &str) -> bool {
+    text.chars().any(is_cjk)
+}
+
+/// Whether a character is a Hangul syllable or jamo.
+pub fn is_hangul(c: char) -> bool {
+    matches!(c as u32, 0x1100..=0x11FF | 0x3130..=0x318F | 0xAC00..=0xD7AF)
+}
+
+/// The folded tokens joined without separators ("Green-Leaf Tea" → "greenleaftea"): compares names that differ
+/// only in spacing or punctuation.
+pub fn compact(text: &str) -> String {
+    tokens(text).concat()
+}
+
+/// A crude English singular used for plural-insensitive comparison: "batteries" → "battery",
+/// "boxes" → "box", "tents" → "tent". Non-Latin tokens are returned unchanged.
+pub fn singular(token: &str) -> String {
+    if !token.is_ascii() || token.len() <= 3 || token.chars().any(|c| c.is_ascii_digit()) {
+        return token.to_string();
+    }
+    if let Some(stem) = token.strip_suffix("ies")
+        && stem.len() >= 2
+    {
+        return format!("{stem}y");
+    }
+    for ending in ["sses", "ches", "shes", "xes", "zes"] {
+        if token.ends_with(ending) {
+            return token[..token.len() - 2].to_string();
+        }
+    }
+    if token.ends_with('s') && !token.ends_with("ss") && !token.ends_with("us") && !token.ends_with("is") {
+        return token[..token.len() - 1].to_string();
+    }
+    token.to_string()
+}
+
+/// Whether two folded tokens are the same word allowing a plural and, for long words, one typo.
+pub fn tokens_similar(a: &str, b: &str) -> bool {
+    if a == b || singular(a) == singular(b) {
+        return true;
+    }
+    // Digits must agree exactly: "unit 12" is not "unit 13".
+    if a.chars().any(|c| c.is_ascii_digit()) || b.chars().any(|c| c.is_ascii_digit()) {
+        return false;
+    }
+    let shorter = a.chars().count().min(b.chars().count());
+    let distance = strsim::levenshtein(a, b);
+    match shorter {
+        0..=5 => false,
+        6..=9 => distance <= 1,
+        _ => distance <= 2,
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ScriptClass {
+    Cjk,
+    Hangul,
+    Other,
+}
+
+impl ScriptClass {
+    fn of(c: char) -> Self {
+        if is_cjk(c) {
+            ScriptClass::Cjk
+        } else if is_hangul(c) {
+            ScriptClass::Hangul
+        } else {
+            ScriptClass::Other
+        }
+    }
+}
+
+fn is_word_char(c: char) -> bool {
+    c.is_alphanumeric() || is_combining_mark(c)
+}
+
+fn is_latin_letter(c: char) -> bool {
+    matches!(c as u32, 0x00C0..=0x024F | 0x1E00..=0x1EFF | 0x2C60..=0x2C7F | 0xA720..=0xA7FF | 0xAB30..=0xAB6F)
+        && c != '\u{00D7}'
+        && c != '\u{00F7}'
+}
+
+/// Non-spacing and spacing marks of the scripts we meet (Thai tone marks, Devanagari vowel signs, Arabic harakat);
+/// `char::is_alphanumeric` misses many of them, which would cut words apart.
+fn is_combining_mark(c: char) -> bool {
+    matches!(c as u32,
+        0x0300..=0x036F
+        | 0x0483..=0x0489
+        | 0x0591..=0x05C7
+        | 0x0610..=0x061A
+        | 0x064B..=0x065F
+        | 0x0670
+        | 0x06D6..=0x06ED
+        | 0x0900..=0x0903
+        | 0x093A..=0x094F
+        | 0x0951..=0x0957
+        | 0x0962..=0x0963
+        | 0x0981..=0x0983
+        | 0x09BC..=0x09D7
+        | 0x0A01..=0x0A03
+        | 0x0A3C..=0x0A51
+        | 0x0A81..=0x0A83
+        | 0x0ABC..=0x0ACD
+        | 0x0B01..=0x0B03
+        | 0x0B3C..=0x0B57
+        | 0x0B82
+        | 0x0BBE..=0x0BCD
+        | 0x0C00..=0x0C04
+        | 0x0C3E..=0x0C56
+        | 0x0C81..=0x0C83
+        | 0x0CBC..=0x0CD6
+        | 0x0D00..=0x0D03
+        | 0x0D3B..=0x0D4D
+        | 0x0D57
+        | 0x0E31
+        | 0x0E34..=0x0E3A
+        | 0x0E47..=0x0E4E
+        | 0x0EB1
+        | 0x0EB4..=0x0EBC
+        | 0x0EC8..=0x0ECD
+        | 0x1037..=0x103E
+        | 0x17B4..=0x17D3
+        | 0x1AB0..=0x1AFF
+        | 0x1DC0..=0x1DFF
+        | 0x20D0..=0x20FF
+        | 0x3099..=0x309A
+        | 0xFE20..=0xFE2F)
+}
+
+fn native_digit(c: char) -> Option<char> {
+    let zero = match c as u32 {
+        0x0660..=0x0669 => 0x0660,
+        0x06F0..=0x06F9 => 0x06F0,
+        0x0966..=0x096F => 0x0966,
+        0x09E6..=0x09EF => 0x09E6,
+        0x0E50..=0x0E59 => 0x0E50,
+        0x0ED0..=0x0ED9 => 0x0ED0,
+        0x1040..=0x1049 => 0x1040,
+        _ => return None,
+    };
+    char::from_digit(c as u32 - zero, 10)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn folding_unifies_case_width_and_latin_diacritics() {
+        let cases = [
+            ("Café Müller", "cafe muller"),
+            ("Straße", "strasse"),
+            ("Ørsted Øst", "orsted ost"),
+            ("ŞİŞECAM", "sisecam"),
+            ("ＡＢＣ１２３", "abc123"),
+            ("Nguyễn Văn Ánh", "nguyen van anh"),
+            ("Łódź", "lodz"),
+            ("Æther", "aether"),
+        ];
+        for (raw, expected) in cases {
+            assert_eq!(fold(raw), expected, "{raw}");
+        }
+    }
+
+    #[test]
+    fn folding_keeps_non_latin_letters() {
+        let cases = [
+            ("杭州绿叶茶业", "杭州绿叶茶业"),
+            ("ООО Ромашка", "ооо ромашка"),
+            ("주식회사", "주식회사"),
+            ("กรุงเทพ", "กรุงเทพ"),
+            ("شركة", "شركة"),
+            ("๘๘/๙", "88/9"),
+        ];
+        for (raw, expected) in cases {
+            assert_eq!(fold(raw), expected, "{raw}");
+        }
+    }
+
+    #[test]
+    fn tokens_split_on_punctuation_and_keep_digit_letter_words() {
+        let cases: [(&str, &[&str]); 6] = [
+            ("Co., Ltd.", &["co", "ltd"]),
+            ("45, Mieum-ro 2beon-gil", &["45", "mieum", "ro", "2beon", "gil"]),
+            ("Building RA08", &["building", "ra08"]),
+            ("深圳某某科技有限公司 Shenzhen", &["深圳某某科技有限公司", "shenzhen"]),
+            ("文三路90号", &["文三路", "90", "号"]),
+            ("ถนนสุขุมวิท 88/9", &["ถนนสุขุมวิท", "88", "9"]),
+        ];
+        for (raw, expected) in cases {
+            assert_eq!(tokens(raw), expected, "{raw}");
+        }
+    }
+
+    #[test]
+    fn latin_detection_follows_the_majority_script() {
+        assert!(is_latin("88 Sukhumvit Road, Bangkok"));
+        assert!(is_latin("Ünye Şehir"));
+        assert!(is_latin("10110"));
+        assert!(!is_latin("88/9 ถนนสุขุมวิท กรุงเทพมหานคร"));
+        assert!(!is_latin("浙江省杭州市西湖区文三路90号"));
+        assert!(!is_latin("Москва, ул. Тверская"));
+    }
+
+    #[test]
+    fn singular_folds_common_english_plurals() {
+        let cases = [
+            ("batteries", "battery"),
+            ("tents", "tent"),
+            ("castings", "casting"),
+            ("boxes", "box"),
+            ("glasses", "glass"),
+            ("watches", "watch"),
+            ("glass", "glass"),
+            ("status", "status"),
+        ];
+        for (plural, expected) in cases {
+            assert_eq!(singular(plural), expected, "{plural}");
+        }
+    }
+
+    #[test]
+    fn similar_tokens_allow_plurals_and_long_word_typos_only() {
+        assert!(tokens_similar("textiles", "textile"));
+        assert!(tokens_similar("greenleaf", "greanleaf"));
+        assert!(!tokens_similar("tea", "sea"));
+        assert!(!tokens_similar("supply", "club"));
+        assert!(!tokens_similar("12", "13"));
+    }
+}

@@ -1,0 +1,184 @@
+//! The deterministic planner: which lookups each channel makes for a subject, and the follow-ups after a first pass.
+
+use crate::channel::Channel;
+use crate::countries;
+use crate::evidence::{Finding, Lookup};
+use crate::matching::domain;
+use crate::request::{Subject, SubjectKind};
+
+/// Terms that make a search engine surface complaints, warnings and enforcement news about a name.
+const ADVERSE_QUERY_TERMS: &str = "fraud scam complaint police sanctions";
+
+/// The first wave of lookups for a channel; an empty plan means the channel has nothing to search with.
+pub fn plan(subject: &Subject, channel: Channel) -> Vec<Lookup> {
+    let name = subject.name.trim().to_string();
+    let core = display_core_name(&name);
+    let country_name = subject.country.as_ref().map(|code| code.english_name().to_string());
+    let social = subject.social.clone().unwrap_or_default();
+    let mut lookups = match channel {
+        Channel::Search => search_queries(subject, &core, country_name.as_deref()),
+        Channel::Customs => vec![Lookup::Shipments { party: core.clone() }],
+        Channel::Linkedin => linkedin_lookups(subject, &core),
+        Channel::Facebook => match &social.facebook {
+            Some(url) => vec![Lookup::FacebookPage { url: url.to_string() }],
+            None => vec![Lookup::FacebookSearch { name: core.clone() }],
+        },
+        Channel::Twitter => match &social.twitter {
+            Some(handle) => vec![Lookup::XUser {
+                username: handle.to_string(),
+            }],
+            None => vec![Lookup::XSearch { query: core.clone() }],
+        },
+        Channel::Website => match &subject.website {
+            Some(url) => {
+                let mut lookups = vec![Lookup::CrawlSite { url: url.to_string() }];
+                if let Some(registrable) = domain::registrable_domain(&url.host()) {
+                    lookups.push(Lookup::DomainRegistration { domain: registrable });
+                }
+                lookups
+            }
+            None => Vec::new(),
+        },
+    };
+    dedupe(&mut lookups);
+    lookups
+}
+
+/// Lookups worth making after the first wave: a name search when the entered profile URL or handle led nowhere.
+pub fn follow_ups(subject: &Subject, channel: Channel, first_wave: &[Finding]) -> Vec<Lookup> {
+    if !first_wave.is_empty() {
+        return Vec::new();
+    }
+    let core = display_core_name(&subject.name);
+    let social = subject.social.clone().unwrap_or_default();
+    match channel {
+        Channel::Facebook if social.facebook.is_some() => vec![Lookup::FacebookSearch { name: core }],
+        Channel::Twitter if social.twitter.is_some() => vec![Lookup::XSearch { query: core }],
+        Channel::Linkedin if subject.kind == SubjectKind::Company && social.linkedin.is_some() => {
+            vec![Lookup::CompanySearch {
+                name: core,
+                country: subject.country.as_ref().map(|code| code.as_str().to_string()),
+            }]
+        }
+        _ => Vec::new(),
+    }
+}
+
+fn search_queries(subject: &Subject, core: &str, country_name: Option<&str>) -> Vec<Lookup> {
+    let query = |query: String| Lookup::WebSearch { query };
+    let mut queries = vec![query(format!("\"{}\"", subject.name.trim()))];
+    match subject.kind {
+        SubjectKind::Company => {
+            if let Some(country) = country_name {
+                queries.push(query(format!("{core} {country}")));
+            }
+            queries.push(query(format!("{core} {ADVERSE_QUERY_TERMS}")));
+        }
+        SubjectKind::Person => {
+            let contact = subject.contact.as_ref();
+            if let Some(title) = contact.and_then(|contact| contact.title.as_deref()) {
+                queries.push(query(format!("{} {title}", subject.name.trim())));
+            }
+            queries.push(query(format!("{} {ADVERSE_QUERY_TERMS}", subject.name.trim())));
+        }
+    }
+    if let Some(local) = subject.local_name.as_deref().filter(|local| !local.trim().is_empty()) {
+        queries.push(query(local.trim().to_string()));
+    }
+    queries
+}
+
+fn linkedin_lookups(subject: &Subject, core: &str) -> Vec<Lookup> {
+    let profile_url = subject
+        .social
+        .as_ref()
+        .and_then(|social| social.linkedin.as_ref())
+        .map(|url| url.to_string());
+    let country = subject.country.as_ref().map(|code| code.as_str().to_string());
+    let mut lookups = Vec::new();
+    match subject.kind {
+        SubjectKind::Company => {
+            match profile_url.filter(|url| url.contains("/company/")) {
+                Some(url) => lookups.push(Lookup::CompanyProfile { url }),
+                None => lookups.push(Lookup::CompanySearch {
+                    name: core.to_string(),
+                    country,
+                }),
+            }
+            if let Some(contact) = &subject.contact {
+                lookups.push(Lookup::PersonSearch {
+                    name: contact.name.clone(),
+                    company: Some(core.to_string()),
+                });
+            }
+        }
+        SubjectKind::Person => {
+            let employer = subject
+                .contact
+                .as_ref()
+                .and_then(|contact| contact.title.as_deref())
+                .and_then(|title| {
+                    title
+                        .split_once(" at ")
+                        .map(|(_, employer)| display_core_name(employer))
+                });
+            match profile_url.filter(|url| url.contains("/in/")) {
+                Some(url) => lookups.push(Lookup::PersonProfile { url }),
+                None => lookups.push(Lookup::PersonSearch {
+                    name: subject.name.trim().to_string(),
+                    company: employer,
+                }),
+            }
+        }
+    }
+    lookups
+}
+
+/// The name without its legal form, keeping the customer's capitalisation for queries
+/// ("Hangzhou Greenleaf Tea Co., Ltd." → "Hangzhou Greenleaf Tea").
+pub fn display_core_name(name: &str) -> String {
+    let core = crate::matching::names::core_company_name(name);
+    if core.is_empty() {
+        return name.trim().to_string();
+    }
+    let core_tokens = crate::matching::text::tokens(&core);
+    let kept: Vec<&str> = name
+        .split_whitespace()
+        .filter(|word| {
+            let folded = crate::matching::text::tokens(word);
+            !folded.is_empty() && folded.iter().all(|token| core_tokens.contains(token))
+        })
+        .collect();
+    if kept.is_empty() {
+        core
+    } else {
+        kept.join(" ").trim_end_matches([',', '.']).to_string()
+    }
+}
+
+fn dedupe(lookups: &mut Vec<Lookup>) {
+    let mut seen = Vec::new();
+    lookups.retain(|lookup| {
+        if seen.contains(lookup) {
+            false
+        } else {
+            seen.push(lookup.clone());
+            true
+        }
+    });
+}
+
+/// The country a free-text location names, if its last comma-separated part is a country name or alias
+/// (only the last part: "Atlanta, Georgia" must not read as the country Georgia... unless it stands last alone).
+pub fn country_in_location(location: &str) -> Option<&'static str> {
+    let parts: Vec<&str> = location
+        .split(',')
+        .map(str::trim)
+        .filter(|part| !part.is_empty())
+        .collect();
+    match parts.as_slice() {
+        [] => None,
+        [only] => countries::code_of_name(only),
+        [.., last] => countries::code_of_name(last).filter(|code| *code != "GE" && *code != "JO"),
+    }
+}

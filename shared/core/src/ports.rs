@@ -1,0 +1,103 @@
+//! The narrow ports the pipeline steps ask for; adapters live in other crates.
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use chrono::{DateTime, NaiveDate, Utc};
+
+use crate::channel::Channel;
+use crate::check::{Check, CheckId, CheckStatus};
+use crate::evidence::{Evidence, Finding, Lookup, ProviderError};
+use crate::report::Report;
+use crate::verdict::ChannelVerdict;
+
+/// One channel's data provider. `lookup` answers every operation of its channel.
+#[async_trait]
+pub trait Provider: Send + Sync {
+    fn channel(&self) -> Channel;
+    /// A short provider name for provenance, e.g. `brave`.
+    fn name(&self) -> &'static str;
+    async fn lookup(&self, lookup: &Lookup) -> Result<Vec<Finding>, ProviderError>;
+}
+
+/// The providers of a check, at most one per channel; a missing one makes its channel `unavailable` ("not configured").
+#[derive(Clone, Default)]
+pub struct Providers {
+    by_channel: Vec<(Channel, Arc<dyn Provider>)>,
+}
+
+impl Providers {
+    pub fn with(mut self, provider: Arc<dyn Provider>) -> Self {
+        self.by_channel.retain(|(channel, _)| *channel != provider.channel());
+        self.by_channel.push((provider.channel(), provider));
+        self
+    }
+
+    pub fn get(&self, channel: Channel) -> Option<&Arc<dyn Provider>> {
+        self.by_channel
+            .iter()
+            .find(|(candidate, _)| *candidate == channel)
+            .map(|(_, provider)| provider)
+    }
+}
+
+/// Today's date and the current instant; injected so that eval and tests can pin "now".
+pub trait Clock: Send + Sync {
+    fn now(&self) -> DateTime<Utc>;
+
+    fn today(&self) -> NaiveDate {
+        self.now().date_naive()
+    }
+}
+
+/// The wall clock.
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now(&self) -> DateTime<Utc> {
+        Utc::now()
+    }
+}
+
+/// A clock stopped at one instant.
+pub struct FixedClock(pub DateTime<Utc>);
+
+impl Clock for FixedClock {
+    fn now(&self) -> DateTime<Utc> {
+        self.0
+    }
+}
+
+/// A stored check with its state.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CheckRecord {
+    pub check: Check,
+    pub status: CheckStatus,
+    pub report: Option<Report>,
+    pub error: Option<String>,
+}
+
+/// Failure of the store itself.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("check {0} does not exist")]
+    UnknownCheck(CheckId),
+    #[error("store failure: {0}")]
+    Backend(String),
+}
+
+/// Where checks and their intermediate results live: SQLite locally, DynamoDB in AWS.
+/// Writes are idempotent, since at-least-once executions may repeat a step.
+#[async_trait]
+pub trait CheckStore: Send + Sync {
+    /// Saves a new check as queued; saving the same id again changes nothing.
+    async fn insert_check(&self, check: &Check) -> Result<(), StoreError>;
+    async fn get_check(&self, id: &CheckId) -> Result<Option<CheckRecord>, StoreError>;
+    async fn set_status(&self, id: &CheckId, status: CheckStatus, error: Option<&str>) -> Result<(), StoreError>;
+    async fn put_evidence(&self, id: &CheckId, evidence: &Evidence) -> Result<(), StoreError>;
+    async fn get_evidence(&self, id: &CheckId, channel: Channel) -> Result<Option<Evidence>, StoreError>;
+    async fn put_verdict(&self, id: &CheckId, verdict: &ChannelVerdict) -> Result<(), StoreError>;
+    async fn get_verdicts(&self, id: &CheckId) -> Result<Vec<ChannelVerdict>, StoreError>;
+    /// Stores the report and marks the check done.
+    async fn put_report(&self, id: &CheckId, report: &Report) -> Result<(), StoreError>;
+}

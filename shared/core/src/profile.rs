@@ -1,0 +1,249 @@
+//! What the judge needs of a subject, derived once per check: folded names, domains, E.164 phone, claimed employer.
+
+use crate::countries;
+use crate::matching::{domain, names, phone, text};
+use crate::request::{Subject, SubjectKind, TradeRole};
+
+/// Business words that a trading name may drop without becoming another company's name
+/// ("Zahra Bay Electronics" for "Zahra Bay Electronics Trading FZE").
+const DESCRIPTOR_WORDS: &[&str] = &[
+    "trading",
+    "trade",
+    "traders",
+    "group",
+    "holding",
+    "holdings",
+    "international",
+    "intl",
+    "global",
+    "industries",
+    "industry",
+    "industrial",
+    "enterprises",
+    "enterprise",
+    "company",
+    "co",
+    "corporation",
+    "import",
+    "export",
+    "imports",
+    "exports",
+    "supply",
+    "supplies",
+    "services",
+    "solutions",
+    "worldwide",
+    "products",
+    "manufacturing",
+    "mfg",
+    "factory",
+    "the",
+    "and",
+];
+
+/// The subject as the judge compares it.
+#[derive(Debug, Clone)]
+pub struct SubjectProfile {
+    pub kind: SubjectKind,
+    pub name: String,
+    pub core_name: String,
+    pub local_core_name: Option<String>,
+    pub country: Option<String>,
+    /// Folded tokens of the entered address and the country's spellings: place names a trading name may lead with.
+    pub places: Vec<String>,
+    pub address: Option<String>,
+    pub website: Option<String>,
+    pub website_domain: Option<String>,
+    pub email: Option<String>,
+    pub email_domain: Option<String>,
+    pub phone: Option<String>,
+    pub phone_e164: Option<String>,
+    pub contact_name: Option<String>,
+    pub contact_title: Option<String>,
+    /// The employer a person claims (from "Title at Company" or a non-free e-mail domain's owner).
+    pub claimed_employer: Option<String>,
+    pub trade_role: Option<TradeRole>,
+    pub products: Vec<String>,
+    pub hs_codes: Vec<crate::request::HsCode>,
+}
+
+impl SubjectProfile {
+    pub fn new(subject: &Subject) -> Self {
+        let country = subject.country.as_ref().map(|code| code.as_str().to_string());
+        let mut places: Vec<String> = subject.address.as_deref().map(text::tokens).unwrap_or_default();
+        if let Some(code) = &country {
+            places.extend(countries::spellings_of(code).iter().flat_map(|name| text::tokens(name)));
+        }
+        let email_domain = subject.email.as_ref().map(|email| email.domain().to_string());
+        let (contact_title, claimed_employer) = match &subject.contact {
+            Some(contact) => split_title(contact.title.as_deref()),
+            None => (None, None),
+        };
+        Self {
+            kind: subject.kind,
+            name: subject.name.clone(),
+            core_name: names::core_company_name(&subject.name),
+            local_core_name: subject
+                .local_name
+                .as_deref()
+                .map(names::core_company_name)
+                .filter(|core| !core.is_empty()),
+            places,
+            address: subject.address.clone(),
+            website: subject.website.as_ref().map(|url| url.to_string()),
+            website_domain: subject
+                .website
+                .as_ref()
+                .and_then(|url| domain::registrable_domain(&url.host())),
+            email: subject.email.as_ref().map(|email| email.to_string()),
+            email_domain,
+            phone: subject.phone.as_ref().map(|phone| phone.to_string()),
+            phone_e164: subject
+                .phone
+                .as_ref()
+                .and_then(|phone| phone::to_e164(phone.as_str(), country.as_deref())),
+            country,
+            contact_name: subject.contact.as_ref().map(|contact| contact.name.clone()),
+            contact_title,
+            claimed_employer,
+            trade_role: subject.trade.as_ref().map(|trade| trade.role),
+            products: subject
+                .trade
+                .as_ref()
+                .map(|trade| trade.products.clone())
+                .unwrap_or_default(),
+            hs_codes: subject
+                .trade
+                .as_ref()
+                .map(|trade| trade.hs_codes.clone())
+                .unwrap_or_default(),
+        }
+    }
+
+    pub fn is_company(&self) -> bool {
+        self.kind == SubjectKind::Company
+    }
+
+    /// The organisation the contact (or the person checked) is said to work for.
+    pub fn employer(&self) -> Option<&str> {
+        match self.kind {
+            SubjectKind::Company => Some(&self.name),
+            SubjectKind::Person => self.claimed_employer.as_deref(),
+        }
+    }
+
+    /// The e-mail domain when it is the subject's own (not a free-mail provider).
+    pub fn corporate_email_domain(&self) -> Option<&str> {
+        self.email_domain
+            .as_deref()
+            .filter(|domain| !domain::is_free_mail(domain))
+    }
+
+    /// Whether `name` names the subject company: the same name, or the same name less business descriptors.
+    pub fn is_subject_name(&self, name: &str) -> bool {
+        company_names_compatible(&self.name, name, &self.places)
+            || self
+                .local_core_name
+                .as_deref()
+                .is_some_and(|local| !local.is_empty() && names::core_company_name(name) == local)
+    }
+
+    /// Whether free text names the subject company (or its native-script name).
+    pub fn is_mentioned_in(&self, text_to_search: &str) -> bool {
+        names::mentions_company(text_to_search, &self.name, &self.places)
+            || self
+                .local_core_name
+                .as_deref()
+                .is_some_and(|local| text::fold(text_to_search).contains(local))
+    }
+}
+
+/// Two company names that are equal, or equal once the longer drops generic business words or the given
+/// place words ("Zahra Bay Electronics" for "Zahra Bay Electronics Trading FZE"); at least two distinctive
+/// tokens must remain, so "Ridgefold Outdoor Club" never passes for "Ridgefold Outdoor Supply".
+pub fn company_names_compatible(a: &str, b: &str, places: &[String]) -> bool {
+    if names::company_names_match(a, b) {
+        return true;
+    }
+    let (left, right) = (
+        text::tokens(&names::core_company_name(a)),
+        text::tokens(&names::core_company_name(b)),
+    );
+    let (shorter, longer) = if left.len() <= right.len() {
+        (&left, &right)
+    } else {
+        (&right, &left)
+    };
+    let droppable = |token: &String| DESCRIPTOR_WORDS.contains(&token.as_str()) || places.contains(token);
+    let distinctive_shared = shorter.iter().filter(|token| !droppable(token)).count();
+    distinctive_shared >= 2
+        && shorter.iter().all(|token| longer.contains(token))
+        && longer.iter().filter(|token| !shorter.contains(token)).all(droppable)
+}
+
+/// Splits "Sales Manager at Acme S.r.l." into the title and the employer.
+fn split_title(title: Option<&str>) -> (Option<String>, Option<String>) {
+    let Some(title) = title else {
+        return (None, None);
+    };
+    for separator in [" at ", " @ ", ", ", " - ", " | ", " bei ", " chez ", " presso "] {
+        if let Some((role, employer)) = title.split_once(separator) {
+            let employer = employer.trim();
+            if !employer.is_empty() {
+                return (Some(role.trim().to_string()), Some(employer.to_string()));
+            }
+        }
+    }
+    (Some(title.trim().to_string()), None)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn title_with_employer_is_split() {
+        assert_eq!(
+            split_title(Some("Sales Manager at Maioliche Verzoni S.r.l.")),
+            (Some("Sales Manager".into()), Some("Maioliche Verzoni S.r.l.".into()))
+        );
+        assert_eq!(
+            split_title(Some("Export Manager")),
+            (Some("Export Manager".into()), None)
+        );
+    }
+
+    #[test]
+    fn a_trading_name_without_its_descriptor_is_compatible() {
+        assert!(company_names_compatible(
+            "Zahra Bay Electronics Trading FZE",
+            "Zahra Bay Electronics",
+            &[]
+        ));
+        let places = vec!["hangzhou".to_string()];
+        assert!(company_names_compatible(
+            "Greenleaf Tea",
+            "Hangzhou Greenleaf Tea Co., Ltd.",
+            &places
+        ));
+    }
+
+    #[test]
+    fn a_different_business_under_a_shared_word_is_not_compatible() {
+        assert!(!company_names_compatible(
+            "Ridgefold Outdoor Supply Inc.",
+            "Ridgefold Outdoor Club",
+            &[]
+        ));
+        assert!(!company_names_compatible(
+            "Brightwater Global Trading Ltd",
+            "Brightwater Dental Practice",
+            &[]
+        ));
+        assert!(!company_names_compatible(
+            "Permata Palm Products Sdn Bhd",
+            "Permata Beach Resort",
+            &[]
+        ));
+    }
+}

@@ -1,0 +1,162 @@
+//! The summary step's rules: flags that need every channel, and the risk level with its reasons.
+
+use std::collections::BTreeSet;
+
+use crate::channel::Channel;
+use crate::flags::Flag;
+use crate::matching::domain;
+use crate::profile::SubjectProfile;
+use crate::report::RiskLevel;
+use crate::verdict::{ChannelVerdict, Field, Outcome, Verdict};
+
+/// Flags that alone make a check high risk: deception or the absence of any real footprint.
+const SEVERE: &[Flag] = &[
+    Flag::AdverseMedia,
+    Flag::PromptInjection,
+    Flag::TradeProfileMismatch,
+    Flag::IdentityNotFound,
+];
+
+/// Points a flag adds towards high risk (3 points are high); flags not listed add none.
+fn weight(flag: Flag) -> u32 {
+    match flag {
+        Flag::NameMismatch | Flag::WebsiteContentMismatch | Flag::WebsiteRecentlyRegistered => 2,
+        Flag::AddressMismatch
+        | Flag::PhoneMismatch
+        | Flag::EmailDomainMismatch
+        | Flag::FreeEmailDomain
+        | Flag::ContactNotVerified
+        | Flag::WebsiteUnreachable
+        | Flag::NoTradeHistory => 1,
+        _ => 0,
+    }
+}
+const HIGH_RISK_POINTS: u32 = 3;
+
+/// Flags raised by the request itself or by all channels together.
+pub fn cross_channel_flags(profile: &SubjectProfile, verdicts: &[ChannelVerdict]) -> BTreeSet<Flag> {
+    let mut flags = BTreeSet::new();
+    if let Some(email_domain) = profile.email_domain.as_deref().filter(|_| profile.is_company()) {
+        if domain::is_free_mail(email_domain) {
+            flags.insert(Flag::FreeEmailDomain);
+        }
+        if profile
+            .website
+            .as_deref()
+            .is_some_and(|website| !domain::same_site(email_domain, website))
+        {
+            flags.insert(Flag::EmailDomainMismatch);
+        }
+    }
+    let searched_independent: Vec<&ChannelVerdict> = verdicts
+        .iter()
+        .filter(|verdict| verdict.channel != Channel::Website && verdict.verdict != Verdict::Unavailable)
+        .collect();
+    if searched_independent.len() >= 2
+        && searched_independent
+            .iter()
+            .all(|verdict| verdict.verdict == Verdict::NotFound)
+    {
+        flags.insert(Flag::IdentityNotFound);
+    }
+    if contact_unverified(profile, verdicts) {
+        flags.insert(Flag::ContactNotVerified);
+    }
+    flags
+}
+
+/// A named contact (or a person's claimed employer) that no channel could tie to the company.
+fn contact_unverified(profile: &SubjectProfile, verdicts: &[ChannelVerdict]) -> bool {
+    let has_claim = if profile.is_company() {
+        profile.contact_name.is_some()
+    } else {
+        profile.claimed_employer.is_some()
+    };
+    if !has_claim {
+        return false;
+    }
+    let about_contact = |outcome: Outcome| {
+        verdicts.iter().any(|verdict| {
+            verdict
+                .fields
+                .iter()
+                .any(|field| matches!(field.field, Field::Contact | Field::Employer) && field.outcome == outcome)
+        })
+    };
+    let could_verify = verdicts.iter().any(|verdict| {
+        matches!(verdict.channel, Channel::Linkedin | Channel::Website | Channel::Search)
+            && verdict.verdict != Verdict::Unavailable
+    });
+    about_contact(Outcome::Mismatch) || (could_verify && !about_contact(Outcome::Match))
+}
+
+/// The risk level and the reasons for it.
+pub fn assess(flags: &BTreeSet<Flag>) -> (RiskLevel, Vec<String>) {
+    let severe: Vec<&str> = flags
+        .iter()
+        .filter(|flag| SEVERE.contains(flag))
+        .map(|flag| flag.as_str())
+        .collect();
+    let points: u32 = flags.iter().map(|flag| weight(*flag)).sum();
+    let weighted: Vec<String> = flags
+        .iter()
+        .filter(|flag| weight(**flag) > 0)
+        .map(|flag| format!("{} (+{})", flag.as_str(), weight(*flag)))
+        .collect();
+    if !severe.is_empty() {
+        let mut reasons = vec![format!("high: {} alone make(s) a check high risk", severe.join(", "))];
+        if !weighted.is_empty() {
+            reasons.push(format!("also: {}", weighted.join(", ")));
+        }
+        return (RiskLevel::High, reasons);
+    }
+    if points >= HIGH_RISK_POINTS {
+        return (
+            RiskLevel::High,
+            vec![format!(
+                "high: {points} risk points ≥ {HIGH_RISK_POINTS} from {}",
+                weighted.join(", ")
+            )],
+        );
+    }
+    if points > 0 {
+        return (RiskLevel::Medium, vec![format!("medium: {}", weighted.join(", "))]);
+    }
+    (
+        RiskLevel::Low,
+        vec!["low: no risk flag raised; unavailable channels do not raise risk".into()],
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn set(flags: &[Flag]) -> BTreeSet<Flag> {
+        flags.iter().copied().collect()
+    }
+
+    #[test]
+    fn no_flags_is_low_risk() {
+        assert_eq!(assess(&set(&[])).0, RiskLevel::Low);
+    }
+
+    #[test]
+    fn one_identity_discrepancy_is_medium() {
+        assert_eq!(assess(&set(&[Flag::AddressMismatch])).0, RiskLevel::Medium);
+        assert_eq!(assess(&set(&[Flag::ContactNotVerified])).0, RiskLevel::Medium);
+    }
+
+    #[test]
+    fn free_mail_with_a_foreign_phone_is_the_impersonation_pattern() {
+        let flags = set(&[Flag::FreeEmailDomain, Flag::EmailDomainMismatch, Flag::PhoneMismatch]);
+        assert_eq!(assess(&flags).0, RiskLevel::High);
+    }
+
+    #[test]
+    fn deception_alone_is_high() {
+        for flag in SEVERE {
+            assert_eq!(assess(&set(&[*flag])).0, RiskLevel::High, "{flag}");
+        }
+    }
+}

@@ -1,0 +1,95 @@
+//! A channel's verdict: the field-by-field comparison of entered against found, and the flags it raises.
+
+use serde::{Deserialize, Serialize};
+
+use crate::channel::Channel;
+use crate::evidence::{Finding, ProviderCall};
+use crate::flags::Flag;
+
+/// What a channel concluded about the subject (SCENARIOS.md's four verdicts).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Verdict {
+    Consistent,
+    Inconsistent,
+    NotFound,
+    Unavailable,
+}
+
+impl Verdict {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Verdict::Consistent => "consistent",
+            Verdict::Inconsistent => "inconsistent",
+            Verdict::NotFound => "not_found",
+            Verdict::Unavailable => "unavailable",
+        }
+    }
+}
+
+/// The fields a channel can compare.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Field {
+    Name,
+    Address,
+    Country,
+    Phone,
+    Email,
+    Website,
+    Contact,
+    Employer,
+    LineOfBusiness,
+    TradeRole,
+    DomainAge,
+}
+
+/// How one field compared.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    Match,
+    Mismatch,
+    /// Both sides exist but say too little to compare (a city against a street address in another script).
+    Inconclusive,
+}
+
+/// Entered value against found value for one field, with the findings that support it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FieldComparison {
+    pub field: Field,
+    pub entered: String,
+    pub found: String,
+    pub outcome: Outcome,
+    /// Ids of the findings (`<channel>-<n>`) this comparison rests on.
+    pub evidence: Vec<String>,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub note: String,
+}
+
+/// One channel's judgement for a check.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ChannelVerdict {
+    pub channel: Channel,
+    pub verdict: Verdict,
+    /// One sentence saying why.
+    pub reason: String,
+    pub fields: Vec<FieldComparison>,
+    pub flags: Vec<Flag>,
+    /// The findings, each with its id; only those about the subject are marked `relevant`.
+    pub evidence: Vec<EvidenceRef>,
+    pub calls: Vec<ProviderCall>,
+    pub elapsed_ms: u64,
+    /// Which evaluator produced the verdict (`deterministic`, or an LLM model later).
+    pub evaluator: String,
+}
+
+/// A finding as the report cites it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EvidenceRef {
+    pub id: String,
+    pub relevant: bool,
+    #[serde(flatten)]
+    pub finding: Finding,
+    pub snippet: String,
+}

@@ -1,0 +1,758 @@
+//! The HTTP API: an axum `Router` that accepts checks onto the queue and reports their state.
+//!
+//! - `POST /checks` — one `CheckRequest` → `202 {"id","status":"queued","reference"}` with `Location`.
+//! - `POST /checks/batch` — a JSON array or JSON lines of requests; all are validated before any is
+//!   stored, so a batch is accepted whole (`202 {"checks":[…]}` in input order) or not at all.
+//! - `GET /checks/{id}` — `{"id","status","reference","report"?,"error"?}`.
+//! - `GET /healthz` — `{"status":"ok"}`.
+//!
+//! Every error answers with the core `ErrorBody`; its status comes from [`ApiError::status`].
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::body::{Body, Bytes};
+use axum::extract::rejection::PathRejection;
+use axum::extract::{Path, State};
+use axum::http::header::{CONTENT_TYPE, LOCATION, RETRY_AFTER};
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use futures::StreamExt;
+use serde::Serialize;
+use shadowhunter_core::check::{Check, CheckId, CheckStatus};
+use shadowhunter_core::ports::{CheckRecord, CheckStore, Clock, StoreError};
+use shadowhunter_core::{CheckRequest, ErrorBody, ErrorKind, InvalidInput, Report};
+use tracing::{Span, error, field, info, instrument};
+
+use crate::queue::{QueueError, SqliteQueue};
+
+/// Size limits and back-off hints of the API.
+#[derive(Debug, Clone)]
+pub struct ApiLimits {
+    /// The most requests one `POST /checks/batch` may carry.
+    pub max_batch: usize,
+    /// The largest `POST /checks` body, in bytes.
+    pub max_body_bytes: usize,
+    /// The largest `POST /checks/batch` body, in bytes.
+    pub max_batch_body_bytes: usize,
+    /// What `Retry-After` tells a client refused because the queue is full.
+    pub retry_after: Duration,
+}
+
+impl Default for ApiLimits {
+    fn default() -> Self {
+        Self {
+            max_batch: 1_000,
+            max_body_bytes: 1024 * 1024,
+            max_batch_body_bytes: 32 * 1024 * 1024,
+            retry_after: Duration::from_secs(30),
+        }
+    }
+}
+
+/// What the handlers need: the store, the queue, the clock that stamps `received_at`, and the limits.
+#[derive(Clone)]
+pub struct ApiState {
+    pub store: Arc<dyn CheckStore>,
+    pub queue: SqliteQueue,
+    pub clock: Arc<dyn Clock>,
+    pub limits: ApiLimits,
+}
+
+impl ApiState {
+    /// State with the default [`ApiLimits`].
+    pub fn new(store: Arc<dyn CheckStore>, queue: SqliteQueue, clock: Arc<dyn Clock>) -> Self {
+        Self {
+            store,
+            queue,
+            clock,
+            limits: ApiLimits::default(),
+        }
+    }
+}
+
+/// The API's routes over `state`; serve it with `axum::serve`, or call it in tests with `ServiceExt::oneshot`.
+pub fn router(state: ApiState) -> Router {
+    Router::new()
+        .route("/checks", post(submit_check))
+        .route("/checks/batch", post(submit_batch))
+        .route("/checks/{id}", get(get_check))
+        .route("/healthz", get(healthz))
+        .fallback(no_route)
+        .with_state(state)
+}
+
+/// Why a request was not served; each variant has a stable code and one status.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error("{err}")]
+    Invalid { err: InvalidInput, index: Option<usize> },
+    #[error("Content-Type must be {expected}, not `{found}`")]
+    UnsupportedMediaType { expected: &'static str, found: String },
+    #[error("the body is larger than {limit} bytes")]
+    BodyTooLarge { limit: usize },
+    #[error("a batch holds at most {max} checks; this one holds {count}")]
+    BatchTooLarge { count: usize, max: usize },
+    #[error("{source}")]
+    Queue { source: QueueError, retry_after: Duration },
+    #[error("check {0} does not exist")]
+    UnknownCheck(CheckId),
+    #[error("no such route")]
+    NoRoute,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl ApiError {
+    fn invalid(field: &str, message: impl Into<String>) -> Self {
+        ApiError::Invalid {
+            err: InvalidInput::new(field, message),
+            index: None,
+        }
+    }
+
+    /// The stable machine code of the error body.
+    pub fn code(&self) -> &'static str {
+        match self {
+            ApiError::Invalid { .. } => "invalid_request",
+            ApiError::UnsupportedMediaType { .. } => "unsupported_media_type",
+            ApiError::BodyTooLarge { .. } => "body_too_large",
+            ApiError::BatchTooLarge { .. } => "batch_too_large",
+            ApiError::Queue {
+                source: QueueError::Overloaded { .. },
+                ..
+            } => "overloaded",
+            ApiError::UnknownCheck(_) | ApiError::NoRoute => "not_found",
+            ApiError::Queue { .. } | ApiError::Store(_) => match self.kind() {
+                ErrorKind::Retryable => "unavailable",
+                _ => "internal",
+            },
+        }
+    }
+
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            ApiError::Invalid { .. } => ErrorKind::InvalidInput,
+            ApiError::UnsupportedMediaType { .. } => ErrorKind::UnsupportedMediaType,
+            ApiError::BodyTooLarge { .. } | ApiError::BatchTooLarge { .. } => ErrorKind::PayloadTooLarge,
+            ApiError::Queue { source, .. } => source.kind(),
+            ApiError::UnknownCheck(_) | ApiError::NoRoute => ErrorKind::NotFound,
+            ApiError::Store(StoreError::UnknownCheck(_)) => ErrorKind::NotFound,
+            ApiError::Store(StoreError::Backend(_)) => ErrorKind::Fatal,
+        }
+    }
+
+    /// The HTTP status, from the core `ErrorKind` table.
+    pub fn status(&self) -> StatusCode {
+        StatusCode::from_u16(self.kind().http_status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let kind = self.kind();
+        let body = match &self {
+            ApiError::Invalid { err, index } => ErrorBody::invalid_input(err, *index),
+            // Backend detail goes to the log, not to the client.
+            _ if matches!(kind, ErrorKind::Fatal | ErrorKind::Retryable) => {
+                error!(error = %self, "request failed");
+                ErrorBody::new(
+                    self.code(),
+                    kind,
+                    "the service could not complete the request; try again later",
+                )
+            }
+            _ => ErrorBody::new(self.code(), kind, self.to_string()),
+        };
+        let mut response = (self.status(), Json(body)).into_response();
+        if let ApiError::Queue {
+            source: QueueError::Overloaded { .. },
+            retry_after,
+        } = &self
+        {
+            response
+                .headers_mut()
+                .insert(RETRY_AFTER, HeaderValue::from(retry_after.as_secs().max(1)));
+        }
+        response
+    }
+}
+
+/// The answer for an accepted check.
+#[derive(Debug, Serialize)]
+struct Accepted {
+    id: CheckId,
+    status: CheckStatus,
+    reference: Option<String>,
+}
+
+/// A check as `GET /checks/{id}` shows it.
+#[derive(Debug, Serialize)]
+struct CheckView {
+    id: CheckId,
+    status: CheckStatus,
+    reference: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    report: Option<Report>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<String>,
+}
+
+impl From<CheckRecord> for CheckView {
+    fn from(record: CheckRecord) -> Self {
+        Self {
+            status: record.status,
+            reference: record.check.request.reference,
+            report: record.report.filter(|_| record.status == CheckStatus::Done),
+            error: record.error.filter(|_| record.status == CheckStatus::Failed),
+            id: record.check.id,
+        }
+    }
+}
+
+#[instrument(skip_all, fields(check_id = field::Empty))]
+async fn submit_check(State(state): State<ApiState>, headers: HeaderMap, body: Body) -> Result<Response, ApiError> {
+    let media = media_type(&headers);
+    if !is_json(&media) {
+        return Err(ApiError::UnsupportedMediaType {
+            expected: "application/json",
+            found: media,
+        });
+    }
+    let bytes = read_body(body, state.limits.max_body_bytes).await?;
+    let request = CheckRequest::from_json(&bytes).map_err(|err| ApiError::Invalid { err, index: None })?;
+    let accepted = accept(&state, vec![request]).await?;
+    let Some(accepted) = accepted.into_iter().next() else {
+        return Err(ApiError::Store(StoreError::Backend(
+            "accepted no check for one request".into(),
+        )));
+    };
+    Span::current().record("check_id", field::display(&accepted.id));
+    let location = [(LOCATION, format!("/checks/{}", accepted.id))];
+    Ok((StatusCode::ACCEPTED, location, Json(accepted)).into_response())
+}
+
+#[instrument(skip_all, fields(checks = field::Empty))]
+async fn submit_batch(State(state): State<ApiState>, headers: HeaderMap, body: Body) -> Result<Response, ApiError> {
+    let media = media_type(&headers);
+    let lines_by_type = matches!(
+        media.as_str(),
+        "application/x-ndjson" | "application/jsonl" | "application/json-lines" | "application/x-jsonlines"
+    );
+    if !lines_by_type && !is_json(&media) {
+        return Err(ApiError::UnsupportedMediaType {
+            expected: "application/json (an array) or application/x-ndjson (JSON lines)",
+            found: media,
+        });
+    }
+    let bytes = read_body(body, state.limits.max_batch_body_bytes).await?;
+    let starts_as_array = bytes.iter().find(|byte| !byte.is_ascii_whitespace()) == Some(&b'[');
+    let requests = if !lines_by_type && starts_as_array {
+        parse_array(&bytes, state.limits.max_batch)?
+    } else {
+        parse_lines(&bytes, state.limits.max_batch)?
+    };
+    if requests.is_empty() {
+        return Err(ApiError::invalid("body", "the batch holds no checks"));
+    }
+    Span::current().record("checks", requests.len());
+    let checks = accept(&state, requests).await?;
+    Ok((StatusCode::ACCEPTED, Json(serde_json::json!({ "checks": checks }))).into_response())
+}
+
+/// Validates nothing (callers did), reserves queue room, stores the checks, then enqueues them.
+///
+/// Room is reserved first so a full queue refuses before anything is written; the checks are stored
+/// before they are queued so a worker never claims an id the store does not know.
+async fn accept(state: &ApiState, requests: Vec<CheckRequest>) -> Result<Vec<Accepted>, ApiError> {
+    let queue_error = |source| ApiError::Queue {
+        source,
+        retry_after: state.limits.retry_after,
+    };
+    let reservation = state.queue.reserve(requests.len()).await.map_err(queue_error)?;
+    let received_at = state.clock.now();
+    let checks: Vec<Check> = requests
+        .into_iter()
+        .map(|request| Check::new(request, received_at))
+        .collect();
+    for (stored, check) in checks.iter().enumerate() {
+        if let Err(err) = state.store.insert_check(check).await {
+            abandon(state, &checks[..stored]).await;
+            return Err(err.into());
+        }
+    }
+    let ids: Vec<CheckId> = checks.iter().map(|check| check.id.clone()).collect();
+    if let Err(err) = reservation.enqueue(&ids).await {
+        abandon(state, &checks).await;
+        return Err(queue_error(err));
+    }
+    Ok(checks
+        .into_iter()
+        .map(|check| {
+            info!(check_id = %check.id, reference = check.request.reference.as_deref(), "check accepted");
+            Accepted {
+                id: check.id,
+                status: CheckStatus::Queued,
+                reference: check.request.reference,
+            }
+        })
+        .collect())
+}
+
+/// Marks checks stored for a submission that then failed, so none lingers as `queued` without a queue entry.
+async fn abandon(state: &ApiState, checks: &[Check]) {
+    for check in checks {
+        let result = state
+            .store
+            .set_status(
+                &check.id,
+                CheckStatus::Failed,
+                Some("not accepted: the submission failed before it was queued"),
+            )
+            .await;
+        if let Err(err) = result {
+            error!(check_id = %check.id, error = %err, "cannot mark an abandoned check failed");
+        }
+    }
+}
+
+#[instrument(skip_all, fields(check_id = field::Empty))]
+async fn get_check(
+    State(state): State<ApiState>,
+    path: Result<Path<String>, PathRejection>,
+) -> Result<Json<CheckView>, ApiError> {
+    let Path(raw) = path.map_err(|rejection| ApiError::invalid("id", rejection.body_text()))?;
+    let id = CheckId::parse(&raw)
+        .ok_or_else(|| ApiError::invalid("id", format!("`{raw}` is not a check id (`chk_` and 32 hex digits)")))?;
+    Span::current().record("check_id", field::display(&id));
+    let record = state.store.get_check(&id).await?.ok_or(ApiError::UnknownCheck(id))?;
+    Ok(Json(CheckView::from(record)))
+}
+
+async fn healthz() -> Json<serde_json::Value> {
+    Json(serde_json::json!({ "status": "ok" }))
+}
+
+async fn no_route() -> ApiError {
+    ApiError::NoRoute
+}
+
+/// The media type without parameters, lower case; empty when the header is absent.
+fn media_type(headers: &HeaderMap) -> String {
+    headers
+        .get(CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.split(';').next())
+        .map(|essence| essence.trim().to_ascii_lowercase())
+        .unwrap_or_default()
+}
+
+fn is_json(media: &str) -> bool {
+    media == "application/json" || (media.starts_with("application/") && media.ends_with("+json"))
+}
+
+/// Reads the whole body, refusing it as soon as it outgrows `limit`.
+async fn read_body(body: Body, limit: usize) -> Result<Bytes, ApiError> {
+    let mut stream = body.into_data_stream();
+    let mut bytes = Vec::new();
+    while let Some(chunk) = stream.next().await {
+        let chunk = chunk.map_err(|err| ApiError::invalid("body", format!("cannot read the body: {err}")))?;
+        if bytes.len() + chunk.len() > limit {
+            return Err(ApiError::BodyTooLarge { limit });
+        }
+        bytes.extend_from_slice(&chunk);
+    }
+    Ok(Bytes::from(bytes))
+}
+
+fn parse_array(bytes: &[u8], max: usize) -> Result<Vec<CheckRequest>, ApiError> {
+    let elements: Vec<serde_json::Value> = serde_json::from_slice(bytes)
+        .map_err(|err| ApiError::invalid("body", format!("not a JSON array of requests: {err}")))?;
+    if elements.len() > max {
+        return Err(ApiError::BatchTooLarge {
+            count: elements.len(),
+            max,
+        });
+    }
+    elements
+        .iter()
+        .enumerate()
+        .map(|(index, element)| {
+            CheckRequest::from_value(element).map_err(|err| ApiError::Invalid {
+                err,
+                index: Some(index),
+            })
+        })
+        .collect()
+}
+
+/// One request per non-blank line; `index` counts requests, not lines, so it matches the answer's order.
+fn parse_lines(bytes: &[u8], max: usize) -> Result<Vec<CheckRequest>, ApiError> {
+    let text = std::str::from_utf8(bytes).map_err(|err| ApiError::invalid("body", format!("not UTF-8: {err}")))?;
+    let lines: Vec<&str> = text.lines().filter(|line| !line.trim().is_empty()).collect();
+    if lines.len() > max {
+        return Err(ApiError::BatchTooLarge {
+            count: lines.len(),
+            max,
+        });
+    }
+    lines
+        .iter()
+        .enumerate()
+        .map(|(index, line)| {
+            CheckRequest::from_json(line.as_bytes()).map_err(|err| ApiError::Invalid {
+                err,
+                index: Some(index),
+            })
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use axum::http::Request;
+    use serde_json::{Value, json};
+    use shadowhunter_core::ports::SystemClock;
+    use tower::ServiceExt;
+
+    use super::*;
+    use crate::queue::tests::ReportingRunner;
+    use crate::queue::{QueueConfig, WorkerPool};
+    use crate::store::SqliteStore;
+
+    struct TestApp {
+        router: Router,
+        store: SqliteStore,
+        queue: SqliteQueue,
+    }
+
+    fn app_with(max_depth: usize, limits: ApiLimits) -> TestApp {
+        let store = SqliteStore::in_memory().unwrap();
+        let queue = SqliteQueue::open(
+            &store,
+            QueueConfig {
+                max_depth,
+                poll_interval: Duration::from_secs(3600),
+                ..QueueConfig::default()
+            },
+        )
+        .unwrap();
+        let state = ApiState {
+            store: Arc::new(store.clone()),
+            queue: queue.clone(),
+            clock: Arc::new(SystemClock),
+            limits,
+        };
+        TestApp {
+            router: router(state),
+            store,
+            queue,
+        }
+    }
+
+    fn app() -> TestApp {
+        app_with(100, ApiLimits::default())
+    }
+
+    struct Answer {
+        status: StatusCode,
+        headers: HeaderMap,
+        body: Value,
+    }
+
+    impl TestApp {
+        async fn send(&self, request: Request<Body>) -> Answer {
+            let response = self.router.clone().oneshot(request).await.unwrap();
+            let status = response.status();
+            let headers = response.headers().clone();
+            let bytes = axum::body::to_bytes(response.into_body(), usize::MAX).await.unwrap();
+            let body = if bytes.is_empty() {
+                Value::Null
+            } else {
+                serde_json::from_slice(&bytes).unwrap()
+            };
+            Answer { status, headers, body }
+        }
+
+        async fn post(&self, uri: &str, content_type: &str, body: impl Into<String>) -> Answer {
+            let request = Request::post(uri)
+                .header(CONTENT_TYPE, content_type)
+                .body(Body::from(body.into()))
+                .unwrap();
+            self.send(request).await
+        }
+
+        async fn get(&self, uri: &str) -> Answer {
+            self.send(Request::get(uri).body(Body::empty()).unwrap()).await
+        }
+
+        /// Checks in the store, whatever their status.
+        async fn stored_checks(&self) -> i64 {
+            self.store
+                .db()
+                .run(|conn| Ok(conn.query_row("SELECT COUNT(*) FROM checks", [], |row| row.get(0))?))
+                .await
+                .unwrap()
+        }
+    }
+
+    fn acme(reference: &str) -> Value {
+        json!({"subject": {"kind": "company", "name": "Acme Trading Ltd", "country": "CN"}, "reference": reference})
+    }
+
+    fn assert_error(answer: &Answer, status: StatusCode, code: &str, kind: &str) {
+        assert_eq!(answer.status, status, "{}", answer.body);
+        assert_eq!(answer.body["error"]["code"], code, "{}", answer.body);
+        assert_eq!(answer.body["error"]["kind"], kind, "{}", answer.body);
+        assert!(answer.body["error"]["message"].is_string(), "{}", answer.body);
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn an_accepted_check_is_queued_then_reported_done_by_get() {
+        let app = app();
+        let answer = app.post("/checks", "application/json", acme("po-17").to_string()).await;
+        assert_eq!(answer.status, StatusCode::ACCEPTED, "{}", answer.body);
+        assert_eq!(answer.body["status"], "queued");
+        assert_eq!(answer.body["reference"], "po-17");
+        let id = answer.body["id"].as_str().unwrap().to_string();
+        assert!(CheckId::parse(&id).is_some());
+        assert_eq!(answer.headers[LOCATION], format!("/checks/{id}").as_str());
+
+        let queued = app.get(&format!("/checks/{id}")).await;
+        assert_eq!(queued.status, StatusCode::OK);
+        assert_eq!(queued.body, json!({"id": id, "status": "queued", "reference": "po-17"}));
+
+        let store: Arc<dyn CheckStore> = Arc::new(app.store.clone());
+        let runner = Arc::new(ReportingRunner {
+            store: Arc::clone(&store),
+            delay: Duration::ZERO,
+        });
+        let pool = WorkerPool::start(store, app.queue.clone(), runner, 1);
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+        let done = loop {
+            let answer = app.get(&format!("/checks/{id}")).await;
+            if answer.body["status"] == "done" {
+                break answer;
+            }
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "check never finished: {}",
+                answer.body
+            );
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        };
+        pool.shutdown().await;
+        assert_eq!(done.body["report"]["check_id"], id.as_str());
+        assert_eq!(done.body["report"]["subject_name"], "Acme Trading Ltd");
+        assert!(done.body.get("error").is_none());
+    }
+
+    #[tokio::test]
+    async fn a_bad_country_is_a_400_naming_subject_country() {
+        let app = app();
+        let body = json!({"subject": {"kind": "company", "name": "Acme", "country": "XX"}});
+        let answer = app.post("/checks", "application/json", body.to_string()).await;
+        assert_error(&answer, StatusCode::BAD_REQUEST, "invalid_request", "invalid_input");
+        assert_eq!(answer.body["error"]["field"], "subject.country");
+        assert_eq!(app.queue.depth().await.unwrap(), 0);
+    }
+
+    #[tokio::test]
+    async fn an_unknown_field_is_rejected_with_its_path() {
+        let app = app();
+        let body = json!({"subject": {"kind": "company", "name": "Acme", "nmae": "typo"}});
+        let answer = app
+            .post("/checks", "application/json; charset=utf-8", body.to_string())
+            .await;
+        assert_error(&answer, StatusCode::BAD_REQUEST, "invalid_request", "invalid_input");
+        let field = answer.body["error"]["field"].as_str().unwrap();
+        assert!(field.starts_with("subject"), "{field}");
+        assert!(answer.body["error"]["message"].as_str().unwrap().contains("nmae"));
+    }
+
+    #[tokio::test]
+    async fn a_body_that_is_not_json_is_a_400() {
+        let app = app();
+        let answer = app.post("/checks", "application/json", "{not json").await;
+        assert_error(&answer, StatusCode::BAD_REQUEST, "invalid_request", "invalid_input");
+        assert!(answer.body["error"]["field"].is_string(), "{}", answer.body);
+
+        let answer = app.post("/checks/batch", "application/json", "[{not json").await;
+        assert_error(&answer, StatusCode::BAD_REQUEST, "invalid_request", "invalid_input");
+        assert_eq!(answer.body["error"]["field"], "body");
+    }
+
+    #[tokio::test]
+    async fn a_content_type_other_than_json_is_a_415() {
+        let app = app();
+        let answer = app.post("/checks", "text/plain", acme("r").to_string()).await;
+        assert_error(
+            &answer,
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            "invalid_input",
+        );
+
+        let request = Request::post("/checks")
+            .body(Body::from(acme("r").to_string()))
+            .unwrap();
+        let answer = app.send(request).await;
+        assert_error(
+            &answer,
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            "invalid_input",
+        );
+    }
+
+    #[tokio::test]
+    async fn a_batch_is_accepted_in_input_order() {
+        let app = app();
+        let batch = json!([acme("a"), acme("b"), acme("c")]);
+        let answer = app.post("/checks/batch", "application/json", batch.to_string()).await;
+        assert_eq!(answer.status, StatusCode::ACCEPTED, "{}", answer.body);
+        let checks = answer.body["checks"].as_array().unwrap();
+        let references: Vec<&str> = checks
+            .iter()
+            .map(|check| check["reference"].as_str().unwrap())
+            .collect();
+        assert_eq!(references, ["a", "b", "c"]);
+        assert!(checks.iter().all(|check| check["status"] == "queued"));
+        assert_eq!(app.queue.depth().await.unwrap(), 3);
+
+        let id = checks[1]["id"].as_str().unwrap();
+        assert_eq!(app.get(&format!("/checks/{id}")).await.body["reference"], "b");
+    }
+
+    #[tokio::test]
+    async fn a_batch_with_one_bad_element_accepts_none_and_names_its_index() {
+        let app = app();
+        let bad = json!({"subject": {"kind": "company", "name": "Bad", "country": "XX"}});
+        let batch = json!([acme("a"), bad, acme("c")]);
+        let answer = app.post("/checks/batch", "application/json", batch.to_string()).await;
+        assert_error(&answer, StatusCode::BAD_REQUEST, "invalid_request", "invalid_input");
+        assert_eq!(answer.body["error"]["index"], 1);
+        assert_eq!(answer.body["error"]["field"], "subject.country");
+        assert_eq!(app.queue.depth().await.unwrap(), 0, "nothing is half-submitted");
+        assert_eq!(app.stored_checks().await, 0);
+    }
+
+    #[tokio::test]
+    async fn a_json_lines_batch_is_accepted_by_content_type_or_by_shape() {
+        let app = app();
+        let lines = format!("{}\n\n{}\n", acme("first"), acme("second"));
+
+        let answer = app.post("/checks/batch", "application/x-ndjson", lines.clone()).await;
+        assert_eq!(answer.status, StatusCode::ACCEPTED, "{}", answer.body);
+        assert_eq!(answer.body["checks"][0]["reference"], "first");
+        assert_eq!(answer.body["checks"][1]["reference"], "second");
+
+        let answer = app.post("/checks/batch", "application/json", lines).await;
+        assert_eq!(answer.status, StatusCode::ACCEPTED, "{}", answer.body);
+        assert_eq!(answer.body["checks"].as_array().unwrap().len(), 2);
+        assert_eq!(app.queue.depth().await.unwrap(), 4);
+    }
+
+    #[tokio::test]
+    async fn a_json_lines_batch_names_the_bad_line_by_its_element_index() {
+        let app = app();
+        let lines = format!(
+            "{}\n{}\n",
+            acme("ok"),
+            json!({"subject": {"kind": "robot", "name": "R2"}})
+        );
+        let answer = app.post("/checks/batch", "application/jsonl", lines).await;
+        assert_error(&answer, StatusCode::BAD_REQUEST, "invalid_request", "invalid_input");
+        assert_eq!(answer.body["error"]["index"], 1);
+        assert_eq!(answer.body["error"]["field"], "subject.kind");
+        assert_eq!(app.queue.depth().await.unwrap(), 0);
+    }
+
+    #[tokio::test]
+    async fn a_batch_over_the_cap_is_a_413() {
+        let app = app_with(
+            100,
+            ApiLimits {
+                max_batch: 2,
+                ..ApiLimits::default()
+            },
+        );
+        let batch = json!([acme("a"), acme("b"), acme("c")]);
+        let answer = app.post("/checks/batch", "application/json", batch.to_string()).await;
+        assert_error(
+            &answer,
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "batch_too_large",
+            "invalid_input",
+        );
+        assert_eq!(app.queue.depth().await.unwrap(), 0);
+    }
+
+    #[tokio::test]
+    async fn a_body_over_the_byte_limit_is_a_413() {
+        let app = app_with(
+            100,
+            ApiLimits {
+                max_body_bytes: 64,
+                ..ApiLimits::default()
+            },
+        );
+        let answer = app
+            .post("/checks", "application/json", acme(&"r".repeat(100)).to_string())
+            .await;
+        assert_error(
+            &answer,
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "body_too_large",
+            "invalid_input",
+        );
+    }
+
+    #[tokio::test]
+    async fn an_empty_batch_is_a_400() {
+        let app = app();
+        let answer = app.post("/checks/batch", "application/json", "[]").await;
+        assert_error(&answer, StatusCode::BAD_REQUEST, "invalid_request", "invalid_input");
+    }
+
+    #[tokio::test]
+    async fn an_unknown_id_is_a_404_and_a_malformed_one_a_400() {
+        let app = app();
+        let answer = app.get(&format!("/checks/{}", CheckId::generate())).await;
+        assert_error(&answer, StatusCode::NOT_FOUND, "not_found", "not_found");
+
+        let answer = app.get("/checks/not-an-id").await;
+        assert_error(&answer, StatusCode::BAD_REQUEST, "invalid_request", "invalid_input");
+        assert_eq!(answer.body["error"]["field"], "id");
+    }
+
+    #[tokio::test]
+    async fn a_full_queue_answers_429_with_retry_after_and_stores_nothing() {
+        let app = app_with(1, ApiLimits::default());
+        let first = app.post("/checks", "application/json", acme("a").to_string()).await;
+        assert_eq!(first.status, StatusCode::ACCEPTED);
+
+        let answer = app.post("/checks", "application/json", acme("b").to_string()).await;
+        assert_error(&answer, StatusCode::TOO_MANY_REQUESTS, "overloaded", "overloaded");
+        assert_eq!(answer.headers[RETRY_AFTER], "30");
+
+        let batch = json!([acme("c"), acme("d")]);
+        let answer = app.post("/checks/batch", "application/json", batch.to_string()).await;
+        assert_error(&answer, StatusCode::TOO_MANY_REQUESTS, "overloaded", "overloaded");
+        assert_eq!(app.queue.depth().await.unwrap(), 1);
+        assert_eq!(app.stored_checks().await, 1, "a refused submission is not stored");
+    }
+
+    #[tokio::test]
+    async fn healthz_answers_ok_and_unknown_routes_a_404_error_body() {
+        let app = app();
+        let answer = app.get("/healthz").await;
+        assert_eq!(answer.status, StatusCode::OK);
+        assert_eq!(answer.body, json!({"status": "ok"}));
+
+        let answer = app.get("/nowhere").await;
+        assert_error(&answer, StatusCode::NOT_FOUND, "not_found", "not_found");
+    }
+}

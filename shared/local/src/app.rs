@@ -1,0 +1,41 @@
+//! Wiring shared by the CLI commands: where providers come from, and the runner the worker pool calls.
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use shadowhunter_core::ports::{CheckStore, Clock, Providers};
+use shadowhunter_core::{Check, Report};
+
+use crate::runner::CheckRunner;
+use crate::sandboxed::SandboxedWorlds;
+
+/// Where a check's providers come from: the configured real APIs, or the sandbox world of its scenario.
+#[derive(Clone)]
+pub enum ProviderSource {
+    Configured(Providers),
+    Sandbox(Arc<SandboxedWorlds>),
+}
+
+impl ProviderSource {
+    pub fn providers_for(&self, check: &Check) -> Providers {
+        match self {
+            ProviderSource::Configured(providers) => providers.clone(),
+            ProviderSource::Sandbox(worlds) => worlds.providers_for(&check.request.subject),
+        }
+    }
+}
+
+/// Runs the whole pipeline for a check, storing evidence, verdicts and the report as it goes.
+pub struct PipelineRunner {
+    pub providers: ProviderSource,
+    pub store: Arc<dyn CheckStore>,
+    pub clock: Arc<dyn Clock>,
+}
+
+#[async_trait]
+impl CheckRunner for PipelineRunner {
+    async fn run(&self, check: &Check) -> anyhow::Result<Report> {
+        let providers = self.providers.providers_for(check);
+        Ok(shadowhunter_core::pipeline::run_check(check, &providers, self.store.as_ref(), self.clock.as_ref()).await?)
+    }
+}

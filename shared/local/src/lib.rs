@@ -1,0 +1,12 @@
+//! shadowhunter-local: the embedded runtime — SQLite store, durable queue, worker pool, HTTP API, eval and demo.
+
+pub mod api;
+pub mod app;
+pub mod demo;
+pub mod eval;
+pub mod queue;
+pub mod render;
+pub mod runner;
+pub mod sandboxed;
+pub mod serve;
+pub mod store;

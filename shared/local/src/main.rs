@@ -1,0 +1,190 @@
+//! `shadowhunter`: the local runner and CLI — check, serve, demo, eval, sandbox.
+
+use std::io::Read;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand, ValueEnum};
+use shadowhunter_core::ports::{CheckStore, Clock, FixedClock, SystemClock};
+use shadowhunter_core::{Check, CheckRequest};
+use shadowhunter_local::app::{PipelineRunner, ProviderSource};
+use shadowhunter_local::runner::CheckRunner;
+use shadowhunter_local::sandboxed::{SandboxedWorlds, load_scenarios};
+use shadowhunter_local::store::SqliteStore;
+use shadowhunter_local::{demo, eval, render, serve};
+use shadowhunter_providers::ProviderConfig;
+
+#[derive(Parser)]
+#[command(
+    name = "shadowhunter",
+    version,
+    about = "Background checks (KYB) over six evidence channels, run locally."
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Runs one check (a POST /checks body from FILE, or `-` for stdin) and prints its report.
+    Check {
+        file: PathBuf,
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+        /// Check against the sandbox worlds of the scenarios in DIR instead of the configured providers.
+        #[arg(long, value_name = "DIR")]
+        sandbox: Option<PathBuf>,
+        /// Pin "today" (YYYY-MM-DD) for domain-age rules.
+        #[arg(long)]
+        now: Option<String>,
+    },
+    /// Serves the HTTP API (POST /checks, POST /checks/batch, GET /checks/{id}) with a durable queue and workers.
+    Serve(serve::ServeArgs),
+    /// Runs the bundled example scenarios end to end against the in-process sandbox and prints their reports.
+    Demo {
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+        /// Scenario folder to use instead of the bundled examples.
+        #[arg(long, value_name = "DIR")]
+        scenarios: Option<PathBuf>,
+    },
+    /// Scores the judge on every scenario under DIR (SCENARIOS.md) and prints a table and a key=value line.
+    Eval {
+        dir: PathBuf,
+        #[arg(long)]
+        now: Option<String>,
+        /// Scenarios run at once.
+        #[arg(long, default_value_t = 8)]
+        parallel: usize,
+    },
+    /// Serves the scenario worlds of DIR as the providers' APIs on a loopback port.
+    Sandbox {
+        #[arg(long, value_name = "DIR")]
+        scenarios: PathBuf,
+        #[arg(long, default_value_t = 8090)]
+        port: u16,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Format {
+    Table,
+    Json,
+}
+
+#[tokio::main]
+async fn main() {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let outcome = match Cli::parse().command {
+        Command::Check {
+            file,
+            format,
+            sandbox,
+            now,
+        } => check(&file, format, sandbox.as_deref(), now.as_deref()).await,
+        Command::Serve(args) => serve::run(args).await,
+        Command::Demo { format, scenarios } => demo::run(scenarios.as_deref(), matches!(format, Format::Json)).await,
+        Command::Eval { dir, now, parallel } => run_eval(&dir, now.as_deref(), parallel).await,
+        Command::Sandbox { scenarios, port } => run_sandbox(&scenarios, port).await,
+    };
+    if let Err(error) = outcome {
+        eprintln!("error: {error:#}");
+        std::process::exit(1);
+    }
+}
+
+/// The clock, pinned to a date when asked.
+fn clock(now: Option<&str>) -> anyhow::Result<Arc<dyn Clock>> {
+    Ok(match now {
+        Some(date) => {
+            let day = chrono::NaiveDate::parse_from_str(date, "%Y-%m-%d")
+                .with_context(|| format!("--now: `{date}` is not YYYY-MM-DD"))?;
+            Arc::new(FixedClock(day.and_hms_opt(12, 0, 0).expect("noon exists").and_utc()))
+        }
+        None => Arc::new(SystemClock),
+    })
+}
+
+async fn check(file: &Path, format: Format, sandbox: Option<&Path>, now: Option<&str>) -> anyhow::Result<()> {
+    let body = if file == Path::new("-") {
+        let mut body = Vec::new();
+        std::io::stdin()
+            .read_to_end(&mut body)
+            .context("reading the request from stdin")?;
+        body
+    } else {
+        std::fs::read(file).with_context(|| format!("reading {}", file.display()))?
+    };
+    let request = CheckRequest::from_json(&body)
+        .map_err(|err| anyhow::anyhow!("invalid request: field `{}`: {}", err.field, err.message))?;
+    let clock = clock(now)?;
+    let providers = match sandbox {
+        Some(dir) => {
+            let (scenarios, _) =
+                load_scenarios(dir).with_context(|| format!("reading scenarios in {}", dir.display()))?;
+            let worlds = SandboxedWorlds::start(&scenarios, SocketAddr::from(([127, 0, 0, 1], 0))).await?;
+            ProviderSource::Sandbox(Arc::new(worlds))
+        }
+        None => ProviderSource::Configured(ProviderConfig::from_env().build(&shadowhunter_providers::http::client())),
+    };
+    let store: Arc<dyn CheckStore> = Arc::new(SqliteStore::in_memory()?);
+    let check = Check::new(request, clock.now());
+    store.insert_check(&check).await?;
+    let runner = PipelineRunner {
+        providers,
+        store,
+        clock,
+    };
+    let report = runner.run(&check).await?;
+    match format {
+        Format::Table => print!("{}", render::report_table(&report)),
+        Format::Json => println!("{}", serde_json::to_string_pretty(&report)?),
+    }
+    Ok(())
+}
+
+async fn run_eval(dir: &Path, now: Option<&str>, parallel: usize) -> anyhow::Result<()> {
+    if !dir.is_dir() {
+        anyhow::bail!("{} is not a directory of scenario files", dir.display());
+    }
+    let (scores, summary) = eval::evaluate(dir, clock(now)?, parallel).await?;
+    print!("{}", eval::table(&scores));
+    println!("{}", summary.line());
+    if summary.failed > 0 {
+        std::process::exit(2);
+    }
+    Ok(())
+}
+
+async fn run_sandbox(dir: &Path, port: u16) -> anyhow::Result<()> {
+    let (scenarios, failures) = load_scenarios(dir)?;
+    for failure in &failures {
+        eprintln!("skipped {failure}");
+    }
+    let worlds = SandboxedWorlds::start(&scenarios, SocketAddr::from(([127, 0, 0, 1], port))).await?;
+    println!(
+        "sandbox on http://{} serving {} worlds",
+        worlds.sandbox.addr(),
+        scenarios.len()
+    );
+    for scenario in &scenarios {
+        println!(
+            "  {}  e.g. {}",
+            scenario.id,
+            worlds
+                .sandbox
+                .base_url(&scenario.id, shadowhunter_sandbox::ProviderSlug::Brave)
+        );
+    }
+    tokio::signal::ctrl_c().await?;
+    Ok(())
+}

@@ -1,0 +1,825 @@
+//! The durable work queue (a table in the store's SQLite file) and the worker pool that drains it.
+//!
+//! Table `queue(check_id TEXT PK REFERENCES checks(id), enqueued_at INTEGER, lease_until INTEGER NULL, attempts INTEGER)`;
+//! times are milliseconds since the Unix epoch from the store's clock. A row exists from the moment a
+//! check is accepted until a worker has written its final status, so a check accepted with `202` is never
+//! lost: a worker claims a row by setting a lease (`UPDATE … RETURNING`, atomic), renews the lease while
+//! the check runs, and deletes the row when the check is done or failed. If the worker or the process dies,
+//! the lease expires and the row becomes claimable again.
+//!
+//! Retry policy: a runner `Err` marks the check `failed` at once and removes it — the runner already
+//! degrades provider failures to `unavailable` channels, so an error is a broken pipeline that running
+//! again would repeat. Only a check whose lease *expired* (the worker stopped mid-run) is re-delivered, up
+//! to [`QueueConfig::max_attempts`] claims in all; past that it is marked `failed` so a check that kills
+//! the process cannot do so forever.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use rusqlite::{OptionalExtension, params};
+use shadowhunter_core::check::{Check, CheckId, CheckStatus};
+use shadowhunter_core::ports::{CheckStore, Clock, StoreError};
+use shadowhunter_core::{ErrorKind, Report};
+use tokio::sync::{Notify, Semaphore, watch};
+use tokio::task::JoinSet;
+use tracing::{Instrument, info, info_span, warn};
+
+use crate::runner::CheckRunner;
+use crate::store::{DbError, SqliteStore};
+
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS queue (
+    check_id    TEXT PRIMARY KEY NOT NULL REFERENCES checks(id),
+    enqueued_at INTEGER NOT NULL,
+    lease_until INTEGER,
+    attempts    INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX IF NOT EXISTS queue_order ON queue(enqueued_at);
+";
+
+/// Limits and timings of the queue and its workers.
+#[derive(Debug, Clone)]
+pub struct QueueConfig {
+    /// The most checks the queue holds (waiting or running); `enqueue` refuses beyond it.
+    pub max_depth: usize,
+    /// How long a claim is exclusive; workers renew it every third of this while a check runs.
+    pub lease: Duration,
+    /// Claims a check gets before it is given up as failed (only lease expiries cause a second claim).
+    pub max_attempts: u32,
+    /// Fallback poll for work the wake-up missed (another process enqueued, a lease expired).
+    pub poll_interval: Duration,
+}
+
+impl Default for QueueConfig {
+    fn default() -> Self {
+        Self {
+            max_depth: 10_000,
+            lease: Duration::from_secs(120),
+            max_attempts: 3,
+            poll_interval: Duration::from_secs(5),
+        }
+    }
+}
+
+/// Why the queue refused or failed.
+#[derive(Debug, thiserror::Error)]
+pub enum QueueError {
+    #[error("the queue is full: {depth} checks waiting, at most {max_depth}")]
+    Overloaded { depth: usize, max_depth: usize },
+    #[error(transparent)]
+    Backend(#[from] DbError),
+}
+
+impl QueueError {
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            QueueError::Overloaded { .. } => ErrorKind::Overloaded,
+            QueueError::Backend(err) => err.kind(),
+        }
+    }
+}
+
+/// A check a worker holds the lease on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Claim {
+    pub check_id: CheckId,
+    /// How many times the check has been claimed, this claim included.
+    pub attempts: u32,
+}
+
+/// The durable queue; clones share the connection, the limits and the wake-up.
+#[derive(Clone)]
+pub struct SqliteQueue {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    db: crate::store::Db,
+    clock: Arc<dyn Clock>,
+    config: QueueConfig,
+    work: Notify,
+    /// Slots promised by live [`Reservation`]s; changed only while the connection lock is held, so that
+    /// "rows + reserved" is exact when `reserve` reads it.
+    reserved: AtomicUsize,
+}
+
+fn millis(at: DateTime<Utc>) -> i64 {
+    at.timestamp_millis()
+}
+
+impl SqliteQueue {
+    /// The queue in `store`'s database file, using the store's clock. Blocks briefly; call it at start-up.
+    pub fn open(store: &SqliteStore, config: QueueConfig) -> Result<Self, QueueError> {
+        store.db().run_now(|conn| Ok(conn.execute_batch(SCHEMA)?))?;
+        Ok(Self {
+            inner: Arc::new(Inner {
+                db: store.db().clone(),
+                clock: store.clock(),
+                config,
+                work: Notify::new(),
+                reserved: AtomicUsize::new(0),
+            }),
+        })
+    }
+
+    pub fn config(&self) -> &QueueConfig {
+        &self.inner.config
+    }
+
+    /// Checks on the queue, waiting or running.
+    pub async fn depth(&self) -> Result<usize, QueueError> {
+        let count = self
+            .inner
+            .db
+            .run(|conn| Ok(conn.query_row("SELECT COUNT(*) FROM queue", [], |row| row.get::<_, i64>(0))?))
+            .await?;
+        Ok(usize::try_from(count).unwrap_or(0))
+    }
+
+    /// Promises room for `slots` checks, or refuses with [`QueueError::Overloaded`].
+    ///
+    /// Callers reserve before storing checks so that a full queue refuses a submission before anything
+    /// is written; dropping the reservation unused gives the room back.
+    pub async fn reserve(&self, slots: usize) -> Result<Reservation, QueueError> {
+        let inner = Arc::clone(&self.inner);
+        self.inner
+            .db
+            .run(move |conn| {
+                let rows = conn.query_row("SELECT COUNT(*) FROM queue", [], |row| row.get::<_, i64>(0))?;
+                let depth = usize::try_from(rows).unwrap_or(0) + inner.reserved.load(Ordering::SeqCst);
+                let max_depth = inner.config.max_depth;
+                if depth.saturating_add(slots) > max_depth {
+                    return Ok(Err(QueueError::Overloaded { depth, max_depth }));
+                }
+                inner.reserved.fetch_add(slots, Ordering::SeqCst);
+                Ok(Ok(()))
+            })
+            .await??;
+        Ok(Reservation {
+            queue: self.clone(),
+            slots,
+        })
+    }
+
+    /// Enqueues stored checks (refusing all of them when they do not fit) and wakes a worker.
+    pub async fn enqueue(&self, ids: &[CheckId]) -> Result<(), QueueError> {
+        self.reserve(ids.len()).await?.enqueue(ids).await
+    }
+
+    /// Leases the oldest claimable check — never leased, or its lease expired — to the caller.
+    pub async fn claim(&self) -> Result<Option<Claim>, QueueError> {
+        let now = self.inner.clock.now();
+        let lease_until = now + self.inner.config.lease;
+        let claim = self
+            .inner
+            .db
+            .run(move |conn| {
+                // One statement: SQLite runs it under the write lock, so no two claimers get the same row.
+                let row = conn
+                    .query_row(
+                        "UPDATE queue SET lease_until = ?1, attempts = attempts + 1
+                         WHERE check_id = (
+                             SELECT check_id FROM queue
+                             WHERE lease_until IS NULL OR lease_until <= ?2
+                             ORDER BY enqueued_at, rowid LIMIT 1)
+                         RETURNING check_id, attempts",
+                        params![millis(lease_until), millis(now)],
+                        |row| Ok((row.get::<_, String>(0)?, row.get::<_, u32>(1)?)),
+                    )
+                    .optional()?;
+                match row {
+                    None => Ok(None),
+                    Some((raw, attempts)) => {
+                        let check_id =
+                            CheckId::parse(&raw).ok_or_else(|| DbError::Corrupt(format!("queued check id `{raw}`")))?;
+                        Ok(Some(Claim { check_id, attempts }))
+                    }
+                }
+            })
+            .await?;
+        Ok(claim)
+    }
+
+    /// Pushes the lease of a running check forward, so a long check is not re-delivered while it runs.
+    pub async fn extend_lease(&self, id: &CheckId) -> Result<(), QueueError> {
+        let lease_until = millis(self.inner.clock.now() + self.inner.config.lease);
+        let key = id.as_str().to_string();
+        self.inner
+            .db
+            .run(move |conn| {
+                conn.execute(
+                    "UPDATE queue SET lease_until = ?2 WHERE check_id = ?1",
+                    params![key, lease_until],
+                )?;
+                Ok(())
+            })
+            .await?;
+        Ok(())
+    }
+
+    /// Removes a check whose final status is stored.
+    pub async fn complete(&self, id: &CheckId) -> Result<(), QueueError> {
+        let key = id.as_str().to_string();
+        self.inner
+            .db
+            .run(move |conn| {
+                conn.execute("DELETE FROM queue WHERE check_id = ?1", [key])?;
+                Ok(())
+            })
+            .await?;
+        Ok(())
+    }
+
+    /// Resolves when work was enqueued since the last wake-up (a stored permit counts).
+    async fn work_enqueued(&self) {
+        self.inner.work.notified().await;
+    }
+}
+
+/// Room on the queue promised by [`SqliteQueue::reserve`]; given back when dropped unused.
+#[must_use = "a reservation holds queue room until it is used or dropped"]
+pub struct Reservation {
+    queue: SqliteQueue,
+    slots: usize,
+}
+
+impl Reservation {
+    /// Enqueues `ids` (already in the store) in this order, in one transaction, and wakes a worker.
+    ///
+    /// `ids` should not outnumber the reserved slots; enqueueing an id already queued changes nothing.
+    pub async fn enqueue(mut self, ids: &[CheckId]) -> Result<(), QueueError> {
+        let inner = Arc::clone(&self.queue.inner);
+        let keys: Vec<String> = ids.iter().map(|id| id.as_str().to_string()).collect();
+        let slots = std::mem::take(&mut self.slots);
+        let enqueued_at = millis(inner.clock.now());
+        let result = self
+            .queue
+            .inner
+            .db
+            .run(move |conn| {
+                let tx = conn.transaction()?;
+                {
+                    let mut insert = tx.prepare(
+                        "INSERT INTO queue (check_id, enqueued_at, lease_until, attempts)
+                         VALUES (?1, ?2, NULL, 0) ON CONFLICT(check_id) DO NOTHING",
+                    )?;
+                    for key in &keys {
+                        insert.execute(params![key, enqueued_at])?;
+                    }
+                }
+                tx.commit()?;
+                // Released under the lock, in the same step the rows appear, so depth never undercounts.
+                inner.reserved.fetch_sub(slots, Ordering::SeqCst);
+                Ok(())
+            })
+            .await;
+        if let Err(err) = result {
+            // The transaction rolled back; the slots were not released inside it.
+            self.slots = slots;
+            return Err(err.into());
+        }
+        // notify_one stores a permit when no worker is waiting, so a wake-up between polls is not lost.
+        self.queue.inner.work.notify_one();
+        Ok(())
+    }
+}
+
+impl Drop for Reservation {
+    fn drop(&mut self) {
+        if self.slots > 0 {
+            self.queue.inner.reserved.fetch_sub(self.slots, Ordering::SeqCst);
+        }
+    }
+}
+
+/// Workers that claim checks from the queue and run them, at most `concurrency` at a time.
+pub struct WorkerPool {
+    stop: watch::Sender<bool>,
+    dispatcher: tokio::task::JoinHandle<()>,
+}
+
+impl WorkerPool {
+    /// Starts draining `queue` in the background; `concurrency` of 0 is taken as 1.
+    pub fn start(
+        store: Arc<dyn CheckStore>,
+        queue: SqliteQueue,
+        runner: Arc<dyn CheckRunner>,
+        concurrency: usize,
+    ) -> Self {
+        let (stop, stopped) = watch::channel(false);
+        let worker = Arc::new(Worker { store, queue, runner });
+        let dispatcher = tokio::spawn(dispatch(worker, concurrency.max(1), stopped));
+        Self { stop, dispatcher }
+    }
+
+    /// Stops claiming and waits for the checks in flight to finish.
+    ///
+    /// Checks still queued stay on the queue for the next start; to bound the wait, wrap this in a
+    /// timeout — a check cut off mid-run is re-delivered once its lease expires.
+    pub async fn shutdown(self) {
+        // An Err means the dispatcher is gone already, which is the goal.
+        let _ = self.stop.send(true);
+        if let Err(err) = self.dispatcher.await {
+            warn!(error = %err, "worker pool dispatcher ended abnormally");
+        }
+    }
+}
+
+async fn dispatch(worker: Arc<Worker>, concurrency: usize, mut stopped: watch::Receiver<bool>) {
+    let permits = Arc::new(Semaphore::new(concurrency));
+    let mut in_flight = JoinSet::new();
+    let poll = worker.queue.config().poll_interval;
+    loop {
+        while in_flight.try_join_next().is_some() {}
+        let permit = tokio::select! {
+            biased;
+            _ = stopped.changed() => break,
+            permit = Arc::clone(&permits).acquire_owned() => match permit {
+                Ok(permit) => permit,
+                Err(_) => break,
+            },
+        };
+        match worker.queue.claim().await {
+            Ok(Some(claim)) => {
+                let worker = Arc::clone(&worker);
+                let span = info_span!("check", check_id = %claim.check_id, attempt = claim.attempts);
+                in_flight.spawn(
+                    async move {
+                        worker.process(claim).await;
+                        drop(permit);
+                    }
+                    .instrument(span),
+                );
+            }
+            Ok(None) => {
+                drop(permit);
+                tokio::select! {
+                    _ = stopped.changed() => break,
+                    () = worker.queue.work_enqueued() => {}
+                    () = tokio::time::sleep(poll) => {}
+                }
+            }
+            Err(err) => {
+                drop(permit);
+                warn!(error = %err, "cannot claim from the queue; retrying after the poll interval");
+                tokio::select! {
+                    _ = stopped.changed() => break,
+                    () = tokio::time::sleep(poll) => {}
+                }
+            }
+        }
+    }
+    while let Some(result) = in_flight.join_next().await {
+        if let Err(err) = result {
+            warn!(error = %err, "a worker task ended abnormally");
+        }
+    }
+}
+
+struct Worker {
+    store: Arc<dyn CheckStore>,
+    queue: SqliteQueue,
+    runner: Arc<dyn CheckRunner>,
+}
+
+impl Worker {
+    async fn process(&self, claim: Claim) {
+        match self.settle(&claim).await {
+            Ok(()) => {
+                if let Err(err) = self.queue.complete(&claim.check_id).await {
+                    warn!(error = %err, "check finished but stays queued; it is settled again after its lease");
+                }
+            }
+            Err(err) => {
+                warn!(error = %err, "store failed; the check is retried when its lease expires");
+            }
+        }
+    }
+
+    /// Runs the check and stores its final status; an `Err` leaves the queue row for a later claim.
+    async fn settle(&self, claim: &Claim) -> Result<(), StoreError> {
+        let id = &claim.check_id;
+        let Some(record) = self.store.get_check(id).await? else {
+            warn!("queued check is not in the store; dropping it");
+            return Ok(());
+        };
+        if matches!(record.status, CheckStatus::Done | CheckStatus::Failed) {
+            // The previous worker stored the outcome but stopped before removing the row.
+            info!(status = record.status.as_str(), "check already finished");
+            return Ok(());
+        }
+        let max_attempts = self.queue.config().max_attempts;
+        if claim.attempts > max_attempts {
+            let error =
+                format!("abandoned after {max_attempts} attempts: the worker stopped before finishing each time");
+            warn!(error, "giving up on check");
+            return self.store.set_status(id, CheckStatus::Failed, Some(&error)).await;
+        }
+        self.store.set_status(id, CheckStatus::Running, None).await?;
+        match self.run_with_heartbeat(record.check).await {
+            Ok(report) => {
+                // The runner stored the report already; storing it again is idempotent and makes sure of `done`.
+                self.store.put_report(id, &report).await?;
+                info!(risk = report.risk.as_str(), "check done");
+                Ok(())
+            }
+            Err(err) => {
+                let error = format!("{err:#}");
+                warn!(error, "check failed");
+                self.store.set_status(id, CheckStatus::Failed, Some(&error)).await
+            }
+        }
+    }
+
+    /// Runs the check in its own task (a panic becomes an error) while renewing its lease.
+    async fn run_with_heartbeat(&self, check: Check) -> anyhow::Result<Report> {
+        let id = check.id.clone();
+        let runner = Arc::clone(&self.runner);
+        let mut run = tokio::spawn(async move { runner.run(&check).await }.in_current_span());
+        let period = (self.queue.config().lease / 3).max(Duration::from_millis(10));
+        let mut heartbeat = tokio::time::interval_at(tokio::time::Instant::now() + period, period);
+        loop {
+            tokio::select! {
+                joined = &mut run => {
+                    return joined.unwrap_or_else(|err| Err(anyhow::anyhow!("the check runner task failed: {err}")));
+                }
+                _ = heartbeat.tick() => {
+                    if let Err(err) = self.queue.extend_lease(&id).await {
+                        warn!(error = %err, "cannot renew the lease; the check may be re-delivered");
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use std::collections::HashSet;
+    use std::sync::Mutex;
+
+    use async_trait::async_trait;
+    use shadowhunter_core::Channel;
+    use shadowhunter_core::verdict::Verdict;
+
+    use super::*;
+    use crate::store::tests::{check, report, verdict};
+
+    /// A clock tests move by hand.
+    pub(crate) struct ManualClock(Mutex<DateTime<Utc>>);
+
+    impl ManualClock {
+        pub(crate) fn new() -> Arc<Self> {
+            Arc::new(Self(Mutex::new(Utc::now())))
+        }
+
+        pub(crate) fn advance(&self, by: Duration) {
+            let mut now = self.0.lock().unwrap();
+            *now += by;
+        }
+    }
+
+    impl Clock for ManualClock {
+        fn now(&self) -> DateTime<Utc> {
+            *self.0.lock().unwrap()
+        }
+    }
+
+    /// A small real runner: it judges the search channel by whether the name looks like a company, stores the
+    /// verdict and the report through the store as the pipeline does, and fails for subjects named `Fail…`.
+    pub(crate) struct ReportingRunner {
+        pub(crate) store: Arc<dyn CheckStore>,
+        pub(crate) delay: Duration,
+    }
+
+    #[async_trait]
+    impl CheckRunner for ReportingRunner {
+        async fn run(&self, check: &Check) -> anyhow::Result<Report> {
+            tokio::time::sleep(self.delay).await;
+            let name = &check.request.subject.name;
+            if name.starts_with("Fail") {
+                anyhow::bail!("search provider returned garbage for {name}");
+            }
+            let outcome = if name.ends_with("Ltd") {
+                Verdict::Consistent
+            } else {
+                Verdict::NotFound
+            };
+            let verdict = verdict(Channel::Search, outcome, "judged by name suffix");
+            self.store.put_verdict(&check.id, &verdict).await?;
+            let report = report(check, &self.store.get_verdicts(&check.id).await?);
+            self.store.put_report(&check.id, &report).await?;
+            Ok(report)
+        }
+    }
+
+    fn config() -> QueueConfig {
+        QueueConfig {
+            max_depth: 100,
+            lease: Duration::from_secs(60),
+            max_attempts: 3,
+            poll_interval: Duration::from_secs(3600),
+        }
+    }
+
+    async fn stored(store: &SqliteStore, names: &[&str]) -> Vec<CheckId> {
+        let mut ids = Vec::new();
+        for name in names {
+            let check = check(name);
+            store.insert_check(&check).await.unwrap();
+            ids.push(check.id);
+        }
+        ids
+    }
+
+    async fn wait_until_settled(store: &SqliteStore, ids: &[CheckId]) {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+        loop {
+            let mut settled = true;
+            for id in ids {
+                let status = store.get_check(id).await.unwrap().unwrap().status;
+                settled &= matches!(status, CheckStatus::Done | CheckStatus::Failed);
+            }
+            if settled {
+                return;
+            }
+            assert!(tokio::time::Instant::now() < deadline, "checks did not settle in time");
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn each_check_is_claimed_once_under_concurrent_claimers() {
+        let store = SqliteStore::in_memory().unwrap();
+        let queue = SqliteQueue::open(&store, config()).unwrap();
+        let names: Vec<String> = (0..40).map(|n| format!("Company {n} Ltd")).collect();
+        let names: Vec<&str> = names.iter().map(String::as_str).collect();
+        let ids = stored(&store, &names).await;
+        queue.enqueue(&ids).await.unwrap();
+
+        let mut claimers = JoinSet::new();
+        for _ in 0..8 {
+            let queue = queue.clone();
+            claimers.spawn(async move {
+                let mut claimed = Vec::new();
+                while let Some(claim) = queue.claim().await.unwrap() {
+                    claimed.push(claim.check_id);
+                }
+                claimed
+            });
+        }
+        let mut all = Vec::new();
+        while let Some(claimed) = claimers.join_next().await {
+            all.extend(claimed.unwrap());
+        }
+        let unique: HashSet<_> = all.iter().cloned().collect();
+        assert_eq!(all.len(), ids.len(), "every check claimed exactly once");
+        assert_eq!(unique, ids.into_iter().collect::<HashSet<_>>());
+    }
+
+    #[tokio::test]
+    async fn checks_are_claimed_in_the_order_they_were_enqueued() {
+        let store = SqliteStore::in_memory().unwrap();
+        let queue = SqliteQueue::open(&store, config()).unwrap();
+        let ids = stored(&store, &["A Ltd", "B Ltd", "C Ltd"]).await;
+        queue.enqueue(&ids).await.unwrap();
+        for id in &ids {
+            assert_eq!(
+                queue.claim().await.unwrap().map(|claim| claim.check_id).as_ref(),
+                Some(id)
+            );
+        }
+    }
+
+    #[tokio::test]
+    async fn an_expired_lease_makes_the_check_claimable_again() {
+        let clock = ManualClock::new();
+        let store = SqliteStore::in_memory().unwrap().with_clock(clock.clone());
+        let queue = SqliteQueue::open(&store, config()).unwrap();
+        let ids = stored(&store, &["Acme Ltd"]).await;
+        queue.enqueue(&ids).await.unwrap();
+
+        let first = queue.claim().await.unwrap().expect("claimable");
+        assert_eq!(first.attempts, 1);
+        assert_eq!(
+            queue.claim().await.unwrap(),
+            None,
+            "leased checks are not handed out twice"
+        );
+
+        clock.advance(Duration::from_secs(59));
+        assert_eq!(queue.claim().await.unwrap(), None, "the lease still holds");
+
+        clock.advance(Duration::from_secs(2));
+        let second = queue
+            .claim()
+            .await
+            .unwrap()
+            .expect("re-delivered after the lease expired");
+        assert_eq!(second.check_id, first.check_id);
+        assert_eq!(second.attempts, 2);
+    }
+
+    #[tokio::test]
+    async fn a_renewed_lease_keeps_the_check_with_its_worker() {
+        let clock = ManualClock::new();
+        let store = SqliteStore::in_memory().unwrap().with_clock(clock.clone());
+        let queue = SqliteQueue::open(&store, config()).unwrap();
+        let ids = stored(&store, &["Acme Ltd"]).await;
+        queue.enqueue(&ids).await.unwrap();
+
+        queue.claim().await.unwrap().expect("claimable");
+        clock.advance(Duration::from_secs(50));
+        queue.extend_lease(&ids[0]).await.unwrap();
+        clock.advance(Duration::from_secs(50));
+        assert_eq!(queue.claim().await.unwrap(), None);
+    }
+
+    #[tokio::test]
+    async fn enqueue_refuses_beyond_the_depth_limit_and_reservations_count() {
+        let store = SqliteStore::in_memory().unwrap();
+        let queue = SqliteQueue::open(
+            &store,
+            QueueConfig {
+                max_depth: 2,
+                ..config()
+            },
+        )
+        .unwrap();
+        let ids = stored(&store, &["A Ltd", "B Ltd", "C Ltd"]).await;
+
+        queue.enqueue(&ids[..1]).await.unwrap();
+        let held = queue.reserve(1).await.unwrap();
+        let err = queue.enqueue(&ids[1..2]).await.unwrap_err();
+        assert!(
+            matches!(err, QueueError::Overloaded { depth: 2, max_depth: 2 }),
+            "{err}"
+        );
+        assert_eq!(err.kind(), ErrorKind::Overloaded);
+
+        drop(held);
+        queue.enqueue(&ids[1..2]).await.unwrap();
+        assert!(matches!(
+            queue.enqueue(&ids[2..]).await,
+            Err(QueueError::Overloaded { .. })
+        ));
+        assert_eq!(queue.depth().await.unwrap(), 2);
+
+        queue.complete(&ids[0]).await.unwrap();
+        queue.enqueue(&ids[2..]).await.unwrap();
+        assert_eq!(queue.depth().await.unwrap(), 2);
+    }
+
+    #[tokio::test]
+    async fn a_batch_that_does_not_fit_is_refused_whole() {
+        let store = SqliteStore::in_memory().unwrap();
+        let queue = SqliteQueue::open(
+            &store,
+            QueueConfig {
+                max_depth: 2,
+                ..config()
+            },
+        )
+        .unwrap();
+        let ids = stored(&store, &["A Ltd", "B Ltd", "C Ltd"]).await;
+        assert!(matches!(queue.enqueue(&ids).await, Err(QueueError::Overloaded { .. })));
+        assert_eq!(queue.depth().await.unwrap(), 0);
+    }
+
+    #[tokio::test]
+    async fn enqueueing_the_same_check_twice_queues_it_once() {
+        let store = SqliteStore::in_memory().unwrap();
+        let queue = SqliteQueue::open(&store, config()).unwrap();
+        let ids = stored(&store, &["A Ltd"]).await;
+        queue.enqueue(&ids).await.unwrap();
+        queue.enqueue(&ids).await.unwrap();
+        assert_eq!(queue.depth().await.unwrap(), 1);
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn the_pool_runs_checks_to_done_and_marks_failures() {
+        let store = SqliteStore::in_memory().unwrap();
+        let queue = SqliteQueue::open(&store, config()).unwrap();
+        let shared: Arc<dyn CheckStore> = Arc::new(store.clone());
+        let runner = Arc::new(ReportingRunner {
+            store: Arc::clone(&shared),
+            delay: Duration::from_millis(20),
+        });
+        // The poll interval is an hour, so only the enqueue wake-up can get these checks started.
+        let pool = WorkerPool::start(Arc::clone(&shared), queue.clone(), runner, 2);
+
+        let ids = stored(&store, &["Acme Ltd", "Fail Corp", "Beta Ltd", "Gamma Inc", "Delta Ltd"]).await;
+        queue.enqueue(&ids).await.unwrap();
+        wait_until_settled(&store, &ids).await;
+
+        for (index, id) in ids.iter().enumerate() {
+            let record = store.get_check(id).await.unwrap().unwrap();
+            if index == 1 {
+                assert_eq!(record.status, CheckStatus::Failed);
+                assert!(
+                    record.error.as_deref().unwrap_or_default().contains("garbage"),
+                    "{record:?}"
+                );
+                assert_eq!(record.report, None);
+            } else {
+                assert_eq!(record.status, CheckStatus::Done, "{record:?}");
+                let report = record.report.expect("done checks have a report");
+                assert_eq!(report.subject_name, record.check.request.subject.name);
+                assert!(report.channels.contains_key("search"));
+            }
+        }
+        assert_eq!(queue.depth().await.unwrap(), 0, "settled checks leave the queue");
+        pool.shutdown().await;
+    }
+
+    #[tokio::test]
+    async fn a_check_whose_worker_died_is_run_by_the_next_pool() {
+        let clock = ManualClock::new();
+        let store = SqliteStore::in_memory().unwrap().with_clock(clock.clone());
+        let queue = SqliteQueue::open(&store, config()).unwrap();
+        let ids = stored(&store, &["Acme Ltd"]).await;
+        queue.enqueue(&ids).await.unwrap();
+
+        // A worker claims the check, marks it running, and the process dies.
+        queue.claim().await.unwrap().expect("claimable");
+        store.set_status(&ids[0], CheckStatus::Running, None).await.unwrap();
+        clock.advance(Duration::from_secs(61));
+
+        let shared: Arc<dyn CheckStore> = Arc::new(store.clone());
+        let runner = Arc::new(ReportingRunner {
+            store: Arc::clone(&shared),
+            delay: Duration::ZERO,
+        });
+        let pool = WorkerPool::start(shared, queue.clone(), runner, 1);
+        wait_until_settled(&store, &ids).await;
+        pool.shutdown().await;
+
+        let record = store.get_check(&ids[0]).await.unwrap().unwrap();
+        assert_eq!(record.status, CheckStatus::Done);
+        assert_eq!(queue.depth().await.unwrap(), 0);
+    }
+
+    #[tokio::test]
+    async fn a_check_that_keeps_killing_its_worker_is_given_up_as_failed() {
+        let clock = ManualClock::new();
+        let store = SqliteStore::in_memory().unwrap().with_clock(clock.clone());
+        let queue = SqliteQueue::open(&store, config()).unwrap();
+        let ids = stored(&store, &["Acme Ltd"]).await;
+        queue.enqueue(&ids).await.unwrap();
+        for _ in 0..3 {
+            queue.claim().await.unwrap().expect("claimable");
+            clock.advance(Duration::from_secs(61));
+        }
+
+        let shared: Arc<dyn CheckStore> = Arc::new(store.clone());
+        let runner = Arc::new(ReportingRunner {
+            store: Arc::clone(&shared),
+            delay: Duration::ZERO,
+        });
+        let pool = WorkerPool::start(shared, queue.clone(), runner, 1);
+        wait_until_settled(&store, &ids).await;
+        pool.shutdown().await;
+
+        let record = store.get_check(&ids[0]).await.unwrap().unwrap();
+        assert_eq!(record.status, CheckStatus::Failed);
+        assert!(record.error.unwrap_or_default().contains("abandoned after 3 attempts"));
+        assert_eq!(queue.depth().await.unwrap(), 0);
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn shutdown_waits_for_checks_in_flight() {
+        let store = SqliteStore::in_memory().unwrap();
+        let queue = SqliteQueue::open(&store, config()).unwrap();
+        let shared: Arc<dyn CheckStore> = Arc::new(store.clone());
+        let runner = Arc::new(ReportingRunner {
+            store: Arc::clone(&shared),
+            delay: Duration::from_millis(300),
+        });
+        let pool = WorkerPool::start(Arc::clone(&shared), queue.clone(), runner, 1);
+        let ids = stored(&store, &["Acme Ltd", "Beta Ltd"]).await;
+        queue.enqueue(&ids).await.unwrap();
+
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+        while store.get_check(&ids[0]).await.unwrap().unwrap().status != CheckStatus::Running {
+            assert!(tokio::time::Instant::now() < deadline, "the first check never started");
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        pool.shutdown().await;
+
+        assert_eq!(
+            store.get_check(&ids[0]).await.unwrap().unwrap().status,
+            CheckStatus::Done
+        );
+        assert_eq!(
+            store.get_check(&ids[1]).await.unwrap().unwrap().status,
+            CheckStatus::Queued
+        );
+        assert_eq!(
+            queue.depth().await.unwrap(),
+            1,
+            "the unstarted check stays queued for the next start"
+        );
+    }
+}

@@ -1,0 +1,10 @@
+//! What the worker pool runs for each check: the whole pipeline, behind a trait so the pool is testable.
+
+use async_trait::async_trait;
+use shadowhunter_core::{Check, Report};
+
+/// Runs one check to its report, writing intermediate results to the store as it goes.
+#[async_trait]
+pub trait CheckRunner: Send + Sync {
+    async fn run(&self, check: &Check) -> anyhow::Result<Report>;
+}

@@ -1,0 +1,667 @@
+//! `SqliteStore`: the embedded `CheckStore` adapter — one SQLite file holds checks, their evidence, verdicts and reports.
+//!
+//! Schema (created on open, `IF NOT EXISTS`, so opening an existing file is a no-op):
+//!
+//! - `checks(id TEXT PK, request_json TEXT, status TEXT, error TEXT NULL, received_at TEXT, updated_at TEXT, reference TEXT NULL)`
+//!   — `request_json` is the parsed `CheckRequest` re-serialized; times are RFC 3339 UTC; `status` is
+//!   `queued | running | done | failed`; `reference` is copied out of the request so it can be queried.
+//! - `evidence(check_id, channel, json)`, PK `(check_id, channel)` — one `Evidence` per channel, upserted.
+//! - `verdicts(check_id, channel, json)`, PK `(check_id, channel)` — one `ChannelVerdict` per channel, upserted.
+//! - `reports(check_id PK, json)` — the finished `Report`.
+//! - `queue(...)` lives in the same file and is owned by [`crate::queue`].
+//!
+//! The connection runs in WAL mode with a busy timeout, behind a `Mutex` that is only ever locked
+//! inside `tokio::task::spawn_blocking`, so SQLite's blocking I/O never stalls the async runtime.
+//! One connection is plenty for the local runner, and it makes every read-modify-write trivially
+//! serial within the process; WAL and the busy timeout keep a second process (the CLI) safe.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
+
+use async_trait::async_trait;
+use chrono::{DateTime, SecondsFormat, Utc};
+use rusqlite::{Connection, OptionalExtension, Transaction, params};
+use shadowhunter_core::check::{Check, CheckId, CheckStatus};
+use shadowhunter_core::ports::{CheckRecord, CheckStore, Clock, StoreError, SystemClock};
+use shadowhunter_core::{Channel, ChannelVerdict, CheckRequest, ErrorKind, Evidence, Report};
+use tracing::instrument;
+
+/// How long a statement waits for another connection's write lock before failing.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS checks (
+    id           TEXT PRIMARY KEY NOT NULL,
+    request_json TEXT NOT NULL,
+    status       TEXT NOT NULL,
+    error        TEXT,
+    received_at  TEXT NOT NULL,
+    updated_at   TEXT NOT NULL,
+    reference    TEXT
+);
+CREATE INDEX IF NOT EXISTS checks_reference ON checks(reference);
+CREATE TABLE IF NOT EXISTS evidence (
+    check_id TEXT NOT NULL REFERENCES checks(id),
+    channel  TEXT NOT NULL,
+    json     TEXT NOT NULL,
+    PRIMARY KEY (check_id, channel)
+);
+CREATE TABLE IF NOT EXISTS verdicts (
+    check_id TEXT NOT NULL REFERENCES checks(id),
+    channel  TEXT NOT NULL,
+    json     TEXT NOT NULL,
+    PRIMARY KEY (check_id, channel)
+);
+CREATE TABLE IF NOT EXISTS reports (
+    check_id TEXT PRIMARY KEY NOT NULL REFERENCES checks(id),
+    json     TEXT NOT NULL
+);
+";
+
+/// Why the SQLite adapter (store or queue) failed.
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    #[error("cannot create the database directory {path}: {source}")]
+    CreateDir {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("sqlite: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    #[error("stored JSON does not parse: {0}")]
+    Json(#[from] serde_json::Error),
+    #[error("stored value is corrupt: {0}")]
+    Corrupt(String),
+    #[error("check {0} does not exist")]
+    UnknownCheck(CheckId),
+    #[error("database task did not finish: {0}")]
+    Task(#[from] tokio::task::JoinError),
+}
+
+impl DbError {
+    /// Retryable when another connection held the lock past the busy timeout; fatal otherwise.
+    pub fn kind(&self) -> ErrorKind {
+        let busy = matches!(
+            self,
+            DbError::Sqlite(err) if matches!(
+                err.sqlite_error_code(),
+                Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked)
+            )
+        );
+        match self {
+            _ if busy => ErrorKind::Retryable,
+            DbError::UnknownCheck(_) => ErrorKind::NotFound,
+            _ => ErrorKind::Fatal,
+        }
+    }
+}
+
+impl From<DbError> for StoreError {
+    fn from(err: DbError) -> Self {
+        match err {
+            DbError::UnknownCheck(id) => StoreError::UnknownCheck(id),
+            other => StoreError::Backend(other.to_string()),
+        }
+    }
+}
+
+/// The shared connection handle; the store and the queue of one file hold clones of it.
+#[derive(Clone)]
+pub(crate) struct Db {
+    conn: Arc<Mutex<Connection>>,
+}
+
+impl Db {
+    /// Runs `work` on the connection in a blocking thread.
+    pub(crate) async fn run<T, F>(&self, work: F) -> Result<T, DbError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Connection) -> Result<T, DbError> + Send + 'static,
+    {
+        let conn = Arc::clone(&self.conn);
+        tokio::task::spawn_blocking(move || {
+            // A panic while holding the lock leaves no half-applied write (the open transaction
+            // rolls back on drop), so a poisoned lock is safe to keep using.
+            let mut guard = conn.lock().unwrap_or_else(PoisonError::into_inner);
+            work(&mut guard)
+        })
+        .await?
+    }
+
+    /// Runs `work` on the connection on the current thread; for start-up only.
+    pub(crate) fn run_now<T>(&self, work: impl FnOnce(&mut Connection) -> Result<T, DbError>) -> Result<T, DbError> {
+        let mut guard = self.conn.lock().unwrap_or_else(PoisonError::into_inner);
+        work(&mut guard)
+    }
+}
+
+/// The embedded [`CheckStore`]: a SQLite file (or memory, for tests) with the schema in this module's docs.
+#[derive(Clone)]
+pub struct SqliteStore {
+    db: Db,
+    clock: Arc<dyn Clock>,
+}
+
+impl SqliteStore {
+    /// Opens (creating it and its parent directories if needed) the database file at `path`.
+    ///
+    /// Blocks briefly on file I/O; call it at start-up, before serving.
+    pub fn open(path: impl AsRef<Path>) -> Result<Self, DbError> {
+        let path = path.as_ref();
+        if let Some(parent) = path.parent().filter(|parent| !parent.as_os_str().is_empty()) {
+            std::fs::create_dir_all(parent).map_err(|source| DbError::CreateDir {
+                path: parent.to_path_buf(),
+                source,
+            })?;
+        }
+        Self::with_connection(Connection::open(path)?)
+    }
+
+    /// A private in-memory database, gone when the last clone is dropped; for tests.
+    pub fn in_memory() -> Result<Self, DbError> {
+        Self::with_connection(Connection::open_in_memory()?)
+    }
+
+    fn with_connection(conn: Connection) -> Result<Self, DbError> {
+        conn.busy_timeout(BUSY_TIMEOUT)?;
+        // In memory the journal mode stays `memory`; on a file WAL lets readers run beside the writer.
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        // NORMAL is durable across application crashes in WAL mode; only an OS crash can lose the last commits.
+        conn.pragma_update(None, "synchronous", "NORMAL")?;
+        conn.pragma_update(None, "foreign_keys", true)?;
+        conn.execute_batch(SCHEMA)?;
+        Ok(Self {
+            db: Db {
+                conn: Arc::new(Mutex::new(conn)),
+            },
+            clock: Arc::new(SystemClock),
+        })
+    }
+
+    /// Uses `clock` for `updated_at` stamps (and, through [`crate::queue::SqliteQueue`], for leases).
+    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    pub(crate) fn db(&self) -> &Db {
+        &self.db
+    }
+
+    pub(crate) fn clock(&self) -> Arc<dyn Clock> {
+        Arc::clone(&self.clock)
+    }
+
+    fn now_text(&self) -> String {
+        timestamp(self.clock.now())
+    }
+}
+
+/// RFC 3339 with as many fractional digits as needed, so a `DateTime<Utc>` round-trips exactly.
+pub(crate) fn timestamp(at: DateTime<Utc>) -> String {
+    at.to_rfc3339_opts(SecondsFormat::AutoSi, true)
+}
+
+fn parse_timestamp(raw: &str) -> Result<DateTime<Utc>, DbError> {
+    DateTime::parse_from_rfc3339(raw)
+        .map(|at| at.with_timezone(&Utc))
+        .map_err(|err| DbError::Corrupt(format!("timestamp `{raw}`: {err}")))
+}
+
+fn ensure_check_exists(tx: &Transaction<'_>, id: &CheckId) -> Result<(), DbError> {
+    let exists = tx
+        .query_row("SELECT 1 FROM checks WHERE id = ?1", [id.as_str()], |_| Ok(()))
+        .optional()?;
+    exists.ok_or_else(|| DbError::UnknownCheck(id.clone()))
+}
+
+#[async_trait]
+impl CheckStore for SqliteStore {
+    #[instrument(skip_all, fields(check_id = %check.id))]
+    async fn insert_check(&self, check: &Check) -> Result<(), StoreError> {
+        let request_json = serde_json::to_string(&check.request).map_err(DbError::from)?;
+        let id = check.id.as_str().to_string();
+        let received_at = timestamp(check.received_at);
+        let reference = check.request.reference.clone();
+        let now = self.now_text();
+        self.db
+            .run(move |conn| {
+                // DO NOTHING: a repeated insert (a retried POST, a redelivered step) must not reset a running check.
+                conn.execute(
+                    "INSERT INTO checks (id, request_json, status, error, received_at, updated_at, reference)
+                     VALUES (?1, ?2, ?3, NULL, ?4, ?5, ?6)
+                     ON CONFLICT(id) DO NOTHING",
+                    params![
+                        id,
+                        request_json,
+                        CheckStatus::Queued.as_str(),
+                        received_at,
+                        now,
+                        reference
+                    ],
+                )?;
+                Ok(())
+            })
+            .await?;
+        Ok(())
+    }
+
+    #[instrument(skip_all, fields(check_id = %id))]
+    async fn get_check(&self, id: &CheckId) -> Result<Option<CheckRecord>, StoreError> {
+        let key = id.clone();
+        let record = self
+            .db
+            .run(move |conn| {
+                let row = conn
+                    .query_row(
+                        "SELECT c.request_json, c.status, c.error, c.received_at, r.json
+                         FROM checks c LEFT JOIN reports r ON r.check_id = c.id
+                         WHERE c.id = ?1",
+                        [key.as_str()],
+                        |row| {
+                            Ok((
+                                row.get::<_, String>(0)?,
+                                row.get::<_, String>(1)?,
+                                row.get::<_, Option<String>>(2)?,
+                                row.get::<_, String>(3)?,
+                                row.get::<_, Option<String>>(4)?,
+                            ))
+                        },
+                    )
+                    .optional()?;
+                let Some((request_json, status, error, received_at, report_json)) = row else {
+                    return Ok(None);
+                };
+                let request: CheckRequest = serde_json::from_str(&request_json)?;
+                let status =
+                    CheckStatus::parse(&status).ok_or_else(|| DbError::Corrupt(format!("status `{status}`")))?;
+                let report = report_json
+                    .map(|json| serde_json::from_str::<Report>(&json))
+                    .transpose()?;
+                Ok(Some(CheckRecord {
+                    check: Check {
+                        id: key,
+                        request,
+                        received_at: parse_timestamp(&received_at)?,
+                    },
+                    status,
+                    report,
+                    error,
+                }))
+            })
+            .await?;
+        Ok(record)
+    }
+
+    #[instrument(skip_all, fields(check_id = %id, status = status.as_str()))]
+    async fn set_status(&self, id: &CheckId, status: CheckStatus, error: Option<&str>) -> Result<(), StoreError> {
+        let key = id.clone();
+        let error = error.map(str::to_string);
+        let now = self.now_text();
+        self.db
+            .run(move |conn| {
+                let changed = conn.execute(
+                    "UPDATE checks SET status = ?2, error = ?3, updated_at = ?4 WHERE id = ?1",
+                    params![key.as_str(), status.as_str(), error, now],
+                )?;
+                if changed == 0 {
+                    return Err(DbError::UnknownCheck(key));
+                }
+                Ok(())
+            })
+            .await?;
+        Ok(())
+    }
+
+    #[instrument(skip_all, fields(check_id = %id, channel = %evidence.channel))]
+    async fn put_evidence(&self, id: &CheckId, evidence: &Evidence) -> Result<(), StoreError> {
+        let json = serde_json::to_string(evidence).map_err(DbError::from)?;
+        upsert_per_channel(&self.db, "evidence", id, evidence.channel, json).await
+    }
+
+    #[instrument(skip_all, fields(check_id = %id, channel = %channel))]
+    async fn get_evidence(&self, id: &CheckId, channel: Channel) -> Result<Option<Evidence>, StoreError> {
+        let key = id.as_str().to_string();
+        let evidence = self
+            .db
+            .run(move |conn| {
+                let json = conn
+                    .query_row(
+                        "SELECT json FROM evidence WHERE check_id = ?1 AND channel = ?2",
+                        [key.as_str(), channel.as_str()],
+                        |row| row.get::<_, String>(0),
+                    )
+                    .optional()?;
+                Ok(json.map(|json| serde_json::from_str::<Evidence>(&json)).transpose()?)
+            })
+            .await?;
+        Ok(evidence)
+    }
+
+    #[instrument(skip_all, fields(check_id = %id, channel = %verdict.channel))]
+    async fn put_verdict(&self, id: &CheckId, verdict: &ChannelVerdict) -> Result<(), StoreError> {
+        let json = serde_json::to_string(verdict).map_err(DbError::from)?;
+        upsert_per_channel(&self.db, "verdicts", id, verdict.channel, json).await
+    }
+
+    /// The verdicts stored so far, in canonical channel order; none for an unknown check.
+    #[instrument(skip_all, fields(check_id = %id))]
+    async fn get_verdicts(&self, id: &CheckId) -> Result<Vec<ChannelVerdict>, StoreError> {
+        let key = id.as_str().to_string();
+        let mut verdicts = self
+            .db
+            .run(move |conn| {
+                let mut statement = conn.prepare("SELECT json FROM verdicts WHERE check_id = ?1")?;
+                let rows = statement.query_map([key.as_str()], |row| row.get::<_, String>(0))?;
+                let mut verdicts = Vec::new();
+                for json in rows {
+                    verdicts.push(serde_json::from_str::<ChannelVerdict>(&json?)?);
+                }
+                Ok(verdicts)
+            })
+            .await?;
+        verdicts.sort_by_key(|verdict| verdict.channel);
+        Ok(verdicts)
+    }
+
+    #[instrument(skip_all, fields(check_id = %id))]
+    async fn put_report(&self, id: &CheckId, report: &Report) -> Result<(), StoreError> {
+        let json = serde_json::to_string(report).map_err(DbError::from)?;
+        let key = id.clone();
+        let now = self.now_text();
+        self.db
+            .run(move |conn| {
+                // One transaction: a reader never sees `done` without its report, nor a report on a running check.
+                let tx = conn.transaction()?;
+                ensure_check_exists(&tx, &key)?;
+                tx.execute(
+                    "INSERT INTO reports (check_id, json) VALUES (?1, ?2)
+                     ON CONFLICT(check_id) DO UPDATE SET json = excluded.json",
+                    params![key.as_str(), json],
+                )?;
+                tx.execute(
+                    "UPDATE checks SET status = ?2, error = NULL, updated_at = ?3 WHERE id = ?1",
+                    params![key.as_str(), CheckStatus::Done.as_str(), now],
+                )?;
+                tx.commit()?;
+                Ok(())
+            })
+            .await?;
+        Ok(())
+    }
+}
+
+/// Upserts one channel's row of `table` (`evidence` or `verdicts`, never input-derived).
+async fn upsert_per_channel(
+    db: &Db,
+    table: &'static str,
+    id: &CheckId,
+    channel: Channel,
+    json: String,
+) -> Result<(), StoreError> {
+    let key = id.clone();
+    db.run(move |conn| {
+        let tx = conn.transaction()?;
+        // Checked explicitly so an unknown id reads as `UnknownCheck`, not as a foreign-key failure.
+        ensure_check_exists(&tx, &key)?;
+        tx.execute(
+            &format!(
+                "INSERT INTO {table} (check_id, channel, json) VALUES (?1, ?2, ?3)
+                 ON CONFLICT(check_id, channel) DO UPDATE SET json = excluded.json"
+            ),
+            params![key.as_str(), channel.as_str(), json],
+        )?;
+        tx.commit()?;
+        Ok(())
+    })
+    .await?;
+    Ok(())
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use std::collections::BTreeMap;
+
+    use chrono::TimeZone;
+    use shadowhunter_core::evidence::{Finding, Record};
+    use shadowhunter_core::report::RiskLevel;
+    use shadowhunter_core::verdict::Verdict;
+    use shadowhunter_core::{Flag, Report};
+
+    use super::*;
+
+    pub(crate) fn request(name: &str, reference: Option<&str>) -> CheckRequest {
+        let mut body = serde_json::json!({"subject": {"kind": "company", "name": name, "country": "CN"}});
+        if let Some(reference) = reference {
+            body["reference"] = reference.into();
+        }
+        CheckRequest::from_value(&body).expect("test request is valid")
+    }
+
+    pub(crate) fn check(name: &str) -> Check {
+        let received_at =
+            Utc.with_ymd_and_hms(2025, 3, 1, 9, 30, 0).unwrap() + chrono::Duration::nanoseconds(123_456_789);
+        Check::new(request(name, Some("ref-1")), received_at)
+    }
+
+    pub(crate) fn verdict(channel: Channel, verdict: Verdict, reason: &str) -> ChannelVerdict {
+        ChannelVerdict {
+            channel,
+            verdict,
+            reason: reason.to_string(),
+            fields: Vec::new(),
+            flags: Vec::new(),
+            evidence: Vec::new(),
+            calls: Vec::new(),
+            elapsed_ms: 0,
+            evaluator: "deterministic".to_string(),
+        }
+    }
+
+    pub(crate) fn report(check: &Check, verdicts: &[ChannelVerdict]) -> Report {
+        let flags: Vec<Flag> = verdicts.iter().flat_map(|verdict| verdict.flags.clone()).collect();
+        Report {
+            check_id: check.id.clone(),
+            reference: check.request.reference.clone(),
+            subject_name: check.request.subject.name.clone(),
+            risk: if flags.is_empty() {
+                RiskLevel::Low
+            } else {
+                RiskLevel::High
+            },
+            risk_reasons: vec!["no flags raised".to_string()],
+            flags,
+            channels: verdicts
+                .iter()
+                .map(|verdict| (verdict.channel.as_str().to_string(), verdict.clone()))
+                .collect::<BTreeMap<_, _>>(),
+            summary: format!("{} checked.", check.request.subject.name),
+            evaluator: "deterministic".to_string(),
+            provider_calls: 0,
+            elapsed_ms: 1,
+            completed_at: check.received_at,
+        }
+    }
+
+    fn evidence(snippet: &str) -> Evidence {
+        Evidence {
+            channel: Channel::Search,
+            findings: vec![Finding {
+                provider: "brave".to_string(),
+                source: "https://example.com".to_string(),
+                fetched_at: Utc.with_ymd_and_hms(2025, 3, 1, 9, 31, 0).unwrap(),
+                record: Record::SearchResult {
+                    title: "Acme".to_string(),
+                    url: "https://example.com".to_string(),
+                    snippet: snippet.to_string(),
+                    published: None,
+                },
+            }],
+            calls: Vec::new(),
+            elapsed_ms: 12,
+        }
+    }
+
+    #[tokio::test]
+    async fn a_check_round_trips_with_its_request_and_arrival_time() {
+        let store = SqliteStore::in_memory().unwrap();
+        let check = check("Acme Trading Ltd");
+        store.insert_check(&check).await.unwrap();
+
+        let record = store.get_check(&check.id).await.unwrap().expect("stored");
+        assert_eq!(record.check, check);
+        assert_eq!(record.status, CheckStatus::Queued);
+        assert_eq!(record.report, None);
+        assert_eq!(record.error, None);
+    }
+
+    #[tokio::test]
+    async fn an_unknown_check_reads_as_none() {
+        let store = SqliteStore::in_memory().unwrap();
+        assert!(store.get_check(&CheckId::generate()).await.unwrap().is_none());
+    }
+
+    #[tokio::test]
+    async fn inserting_the_same_check_twice_changes_nothing() {
+        let store = SqliteStore::in_memory().unwrap();
+        let check = check("Acme Trading Ltd");
+        store.insert_check(&check).await.unwrap();
+        store.set_status(&check.id, CheckStatus::Running, None).await.unwrap();
+
+        let mut again = check.clone();
+        again.request = request("Someone Else", None);
+        store.insert_check(&again).await.unwrap();
+
+        let record = store.get_check(&check.id).await.unwrap().unwrap();
+        assert_eq!(
+            record.status,
+            CheckStatus::Running,
+            "a repeated insert must not reset the status"
+        );
+        assert_eq!(record.check.request.subject.name, "Acme Trading Ltd");
+    }
+
+    #[tokio::test]
+    async fn failed_status_keeps_its_error_and_unknown_ids_are_refused() {
+        let store = SqliteStore::in_memory().unwrap();
+        let check = check("Acme Trading Ltd");
+        store.insert_check(&check).await.unwrap();
+        store
+            .set_status(&check.id, CheckStatus::Failed, Some("provider exploded"))
+            .await
+            .unwrap();
+
+        let record = store.get_check(&check.id).await.unwrap().unwrap();
+        assert_eq!(record.status, CheckStatus::Failed);
+        assert_eq!(record.error.as_deref(), Some("provider exploded"));
+
+        let unknown = CheckId::generate();
+        let err = store
+            .set_status(&unknown, CheckStatus::Running, None)
+            .await
+            .unwrap_err();
+        assert!(matches!(err, StoreError::UnknownCheck(id) if id == unknown));
+    }
+
+    #[tokio::test]
+    async fn evidence_is_upserted_per_channel() {
+        let store = SqliteStore::in_memory().unwrap();
+        let check = check("Acme Trading Ltd");
+        store.insert_check(&check).await.unwrap();
+
+        store.put_evidence(&check.id, &evidence("first")).await.unwrap();
+        store.put_evidence(&check.id, &evidence("second")).await.unwrap();
+
+        let stored = store.get_evidence(&check.id, Channel::Search).await.unwrap();
+        assert_eq!(stored, Some(evidence("second")));
+        assert_eq!(store.get_evidence(&check.id, Channel::Customs).await.unwrap(), None);
+    }
+
+    #[tokio::test]
+    async fn verdicts_are_upserted_and_read_in_channel_order() {
+        let store = SqliteStore::in_memory().unwrap();
+        let check = check("Acme Trading Ltd");
+        store.insert_check(&check).await.unwrap();
+
+        store
+            .put_verdict(&check.id, &verdict(Channel::Website, Verdict::NotFound, "old"))
+            .await
+            .unwrap();
+        store
+            .put_verdict(&check.id, &verdict(Channel::Search, Verdict::Consistent, "ok"))
+            .await
+            .unwrap();
+        store
+            .put_verdict(&check.id, &verdict(Channel::Website, Verdict::Consistent, "new"))
+            .await
+            .unwrap();
+
+        let verdicts = store.get_verdicts(&check.id).await.unwrap();
+        assert_eq!(
+            verdicts,
+            vec![
+                verdict(Channel::Search, Verdict::Consistent, "ok"),
+                verdict(Channel::Website, Verdict::Consistent, "new"),
+            ]
+        );
+    }
+
+    #[tokio::test]
+    async fn writes_for_an_unknown_check_are_refused() {
+        let store = SqliteStore::in_memory().unwrap();
+        let unknown = CheckId::generate();
+        let err = store.put_evidence(&unknown, &evidence("x")).await.unwrap_err();
+        assert!(matches!(err, StoreError::UnknownCheck(_)));
+        let err = store
+            .put_verdict(&unknown, &verdict(Channel::Search, Verdict::Consistent, "x"))
+            .await
+            .unwrap_err();
+        assert!(matches!(err, StoreError::UnknownCheck(_)));
+    }
+
+    #[tokio::test]
+    async fn put_report_stores_the_report_and_marks_the_check_done() {
+        let store = SqliteStore::in_memory().unwrap();
+        let check = check("Acme Trading Ltd");
+        store.insert_check(&check).await.unwrap();
+        store
+            .set_status(&check.id, CheckStatus::Failed, Some("earlier attempt"))
+            .await
+            .unwrap();
+
+        let report = report(&check, &[verdict(Channel::Search, Verdict::Consistent, "ok")]);
+        store.put_report(&check.id, &report).await.unwrap();
+        store.put_report(&check.id, &report).await.unwrap();
+
+        let record = store.get_check(&check.id).await.unwrap().unwrap();
+        assert_eq!(record.status, CheckStatus::Done);
+        assert_eq!(record.report, Some(report));
+        assert_eq!(record.error, None, "a finished check carries no stale error");
+    }
+
+    #[tokio::test]
+    async fn a_file_store_creates_its_directory_and_survives_reopening() {
+        let dir = std::env::temp_dir().join(format!("shadowhunter-store-{}", uuid::Uuid::new_v4().simple()));
+        let path = dir.join("nested").join("checks.sqlite");
+        let check = check("Acme Trading Ltd");
+        {
+            let store = SqliteStore::open(&path).unwrap();
+            store.insert_check(&check).await.unwrap();
+        }
+        let reopened = SqliteStore::open(&path).unwrap();
+        let mode: String = reopened
+            .db()
+            .run(|conn| Ok(conn.pragma_query_value(None, "journal_mode", |row| row.get(0))?))
+            .await
+            .unwrap();
+        assert_eq!(mode, "wal");
+        assert_eq!(
+            reopened.get_check(&check.id).await.unwrap().map(|record| record.check),
+            Some(check)
+        );
+        drop(reopened);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}

@@ -1,0 +1,21 @@
+//! shadowhunter-providers: one adapter per channel, each speaking its provider's real wire format.
+//!
+//! | channel  | provider                 | module      |
+//! |----------|--------------------------|-------------|
+//! | search   | Brave Search API         | [`brave`]    |
+//! | customs  | Sayari trade search      | [`sayari`]   |
+//! | linkedin | People Data Labs         | [`pdl`]      |
+//! | facebook | Facebook Graph API       | [`facebook`] |
+//! | twitter  | X API v2                 | [`x`]        |
+//! | website  | crawler + RDAP           | [`website`]  |
+
+pub mod brave;
+pub mod config;
+pub mod facebook;
+pub mod http;
+pub mod pdl;
+pub mod sayari;
+pub mod website;
+pub mod x;
+
+pub use config::{Endpoint, ProviderConfig, WebsiteConfig};

@@ -1,0 +1,8 @@
+//! shadowhunter-sandbox: scenario files and the loopback server that plays every provider for them.
+
+pub mod providers;
+pub mod scenario;
+pub mod server;
+
+pub use scenario::{Expected, Fault, Scenario, World};
+pub use server::{ProviderSlug, RunningSandbox, Sandbox};

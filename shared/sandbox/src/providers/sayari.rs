@@ -1,0 +1,186 @@
+//! Sandbox side of Sayari trade search (<https://documentation.sayari.com/api/api-reference/trade/search-shipments>).
+//!
+//! Serves `POST /oauth/token` (client credentials) and `POST /v1/trade/search/shipments`, in the shapes of
+//! Sayari's generated SDKs (sayari-analytics/sayari-go `generated/go/trade.go`, `generated/go/auth.go`).
+
+use axum::http::{Method, StatusCode};
+use axum::response::Response;
+use serde_json::{Value, json};
+
+use crate::scenario::{ShipmentRecord, World};
+use crate::server::{ApiRequest, json};
+
+/// Sayari's default page size and the most it serves per page.
+const DEFAULT_LIMIT: usize = 100;
+const MAX_LIMIT: usize = 10_000;
+
+/// Routes a Sayari API request.
+pub fn handle(world: &World, request: &ApiRequest) -> Response {
+    match (&request.method, request.path.as_str()) {
+        (&Method::POST, "/oauth/token") => token(request),
+        (&Method::POST, "/v1/trade/search/shipments") => search_shipments(world, request),
+        _ => error(StatusCode::NOT_FOUND, "not found"),
+    }
+}
+
+fn token(request: &ApiRequest) -> Response {
+    let body: Value = serde_json::from_slice(&request.body).unwrap_or(Value::Null);
+    let field = |name: &str| body.get(name).and_then(Value::as_str).unwrap_or("").to_string();
+    let (client_id, client_secret) = (field("client_id"), field("client_secret"));
+    if client_id.is_empty() || client_secret.is_empty() || field("grant_type") != "client_credentials" {
+        return error(StatusCode::UNAUTHORIZED, "Unauthorized");
+    }
+    json(
+        StatusCode::OK,
+        json!({ "access_token": format!("sandbox-token-{client_id}"), "expires_in": 86_400, "token_type": "Bearer" }),
+    )
+}
+
+fn search_shipments(world: &World, request: &ApiRequest) -> Response {
+    let authorized = request
+        .header("authorization")
+        .and_then(|value| value.strip_prefix("Bearer "))
+        .is_some_and(|token| !token.trim().is_empty());
+    if !authorized {
+        return error(StatusCode::UNAUTHORIZED, "Unauthorized");
+    }
+    let limit = match request.param("limit").map(str::parse::<usize>) {
+        None => DEFAULT_LIMIT,
+        Some(Ok(limit)) if (1..=MAX_LIMIT).contains(&limit) => limit,
+        Some(_) => return error(StatusCode::BAD_REQUEST, "limit must be between 1 and 10000"),
+    };
+    let offset = match request.param("offset").map(str::parse::<usize>) {
+        None => 0,
+        Some(Ok(offset)) => offset,
+        Some(_) => return error(StatusCode::BAD_REQUEST, "offset must be a non-negative integer"),
+    };
+    let Ok(body) = serde_json::from_slice::<Value>(&request.body) else {
+        return error(StatusCode::BAD_REQUEST, "request body must be JSON");
+    };
+    let Some(q) = body.get("q").and_then(Value::as_str) else {
+        return error(StatusCode::BAD_REQUEST, "q is required");
+    };
+    let names_filter = |key: &str| -> Vec<String> {
+        body.pointer(&format!("/filter/{key}"))
+            .and_then(Value::as_array)
+            .map(|names| names.iter().filter_map(Value::as_str).map(normalize).collect())
+            .unwrap_or_default()
+    };
+    let (supplier_names, buyer_names) = (names_filter("supplier_name"), names_filter("buyer_name"));
+    let wanted = normalize(q);
+    let shipments = world
+        .customs
+        .as_ref()
+        .map(|customs| customs.shipments.as_slice())
+        .unwrap_or_default();
+    let matching: Vec<(usize, &ShipmentRecord)> = shipments
+        .iter()
+        .enumerate()
+        .filter(|(_, shipment)| {
+            let (shipper, consignee) = (normalize(&shipment.shipper), normalize(&shipment.consignee));
+            !wanted.is_empty()
+                && (shipper.contains(&wanted) || consignee.contains(&wanted))
+                && (supplier_names.is_empty() || supplier_names.iter().any(|name| shipper.contains(name)))
+                && (buyer_names.is_empty() || buyer_names.iter().any(|name| consignee.contains(name)))
+        })
+        .collect();
+    let total = matching.len();
+    let data: Vec<Value> = matching
+        .into_iter()
+        .skip(offset)
+        .take(limit)
+        .map(|(index, shipment)| shipment_json(index, shipment))
+        .collect();
+    json(
+        StatusCode::OK,
+        json!({
+            "limit": limit,
+            "offset": offset,
+            "next": offset + limit < total,
+            "size": { "count": total, "qualifier": "eq" },
+            "data": data,
+        }),
+    )
+}
+
+/// One world shipment as a Sayari `Shipment`.
+fn shipment_json(index: usize, shipment: &ShipmentRecord) -> Value {
+    let country =
+        |code: &Option<String>| -> Vec<&'static str> { code.as_deref().and_then(alpha3).into_iter().collect() };
+    let (from, to) = (country(&shipment.shipper_country), country(&shipment.consignee_country));
+    let entity = |id: String, kind: &str, name: &str, countries: &[&str]| {
+        json!({ "id": id, "type": kind, "names": [name], "risks": {}, "business_purpose": [],
+                "address": [], "countries": countries })
+    };
+    let mut countries: Vec<&str> = from.iter().chain(&to).copied().collect();
+    countries.dedup();
+    json!({
+        "id": format!("sbx-shipment-{index}"),
+        "type": "shipment",
+        "buyer": [entity(format!("sbx-buyer-{index}"), "receiver_of", &shipment.consignee, &to)],
+        "supplier": [entity(format!("sbx-supplier-{index}"), "shipper_of", &shipment.shipper, &from)],
+        // Bills of lading are dated on arrival.
+        "arrival_date": shipment.date.iter().collect::<Vec<_>>(),
+        "departure_date": [],
+        "departure_country": from,
+        "arrival_country": to,
+        "transit_country": [],
+        "countries": countries,
+        "product_origin": from,
+        "monetary_value": [],
+        "weight": shipment.weight_kg.map(|kg| json!({ "value": kg, "unit": "kilogram", "type": "gross_weight" }))
+            .into_iter().collect::<Vec<_>>(),
+        "identifier": [],
+        "sources": [{ "id": "sandbox-bills-of-lading", "label": "Sandbox Bills of Lading" }],
+        "hs_codes": shipment.hs_code.iter().map(|code| json!({ "code": code, "description": "" })).collect::<Vec<_>>(),
+        "product_descriptions": [shipment.description],
+        "record": format!("sandbox-customs/{index}"),
+    })
+}
+
+/// Sayari's error body (`status`, `message`, `success`).
+fn error(status: StatusCode, message: &str) -> Response {
+    json(
+        status,
+        json!({ "status": status.as_u16(), "message": [message], "success": false }),
+    )
+}
+
+/// Lower case, punctuation to spaces, whitespace collapsed (SCENARIOS.md's customs name match).
+fn normalize(name: &str) -> String {
+    name.chars()
+        .map(|c| if c.is_alphanumeric() { c } else { ' ' })
+        .collect::<String>()
+        .to_lowercase()
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// ISO alpha-3 → alpha-2 pairs, five letters each (`CHNCN`), for Sayari's alpha-3 country enum.
+const ALPHA3_TO_ALPHA2: &str = " \
+ABWAW AFGAF AGOAO AIAAI ALAAX ALBAL ANDAD AREAE ARGAR ARMAM ASMAS ATAAQ ATFTF ATGAG AUSAU AUTAT \
+AZEAZ BDIBI BELBE BENBJ BESBQ BFABF BGDBD BGRBG BHRBH BHSBS BIHBA BLMBL BLRBY BLZBZ BMUBM BOLBO \
+BRABR BRBBB BRNBN BTNBT BVTBV BWABW CAFCF CANCA CCKCC CHECH CHLCL CHNCN CIVCI CMRCM CODCD COGCG \
+COKCK COLCO COMKM CPVCV CRICR CUBCU CUWCW CXRCX CYMKY CYPCY CZECZ DEUDE DJIDJ DMADM DNKDK DOMDO \
+DZADZ ECUEC EGYEG ERIER ESHEH ESPES ESTEE ETHET FINFI FJIFJ FLKFK FRAFR FROFO FSMFM GABGA GBRGB \
+GEOGE GGYGG GHAGH GIBGI GINGN GLPGP GMBGM GNBGW GNQGQ GRCGR GRDGD GRLGL GTMGT GUFGF GUMGU GUYGY \
+HKGHK HMDHM HNDHN HRVHR HTIHT HUNHU IDNID IMNIM INDIN IOTIO IRLIE IRNIR IRQIQ ISLIS ISRIL ITAIT \
+JAMJM JEYJE JORJO JPNJP KAZKZ KENKE KGZKG KHMKH KIRKI KNAKN KORKR KWTKW LAOLA LBNLB LBRLR LBYLY \
+LCALC LIELI LKALK LSOLS LTULT LUXLU LVALV MACMO MAFMF MARMA MCOMC MDAMD MDGMG MDVMV MEXMX MHLMH \
+MKDMK MLIML MLTMT MMRMM MNEME MNGMN MNPMP MOZMZ MRTMR MSRMS MTQMQ MUSMU MWIMW MYSMY MYTYT NAMNA \
+NCLNC NERNE NFKNF NGANG NICNI NIUNU NLDNL NORNO NPLNP NRUNR NZLNZ OMNOM PAKPK PANPA PCNPN PERPE \
+PHLPH PLWPW PNGPG POLPL PRIPR PRKKP PRTPT PRYPY PSEPS PYFPF QATQA REURE ROURO RUSRU RWARW SAUSA \
+SDNSD SENSN SGPSG SGSGS SHNSH SJMSJ SLBSB SLESL SLVSV SMRSM SOMSO SPMPM SRBRS SSDSS STPST SURSR \
+SVKSK SVNSI SWESE SWZSZ SXMSX SYCSC SYRSY TCATC TCDTD TGOTG THATH TJKTJ TKLTK TKMTM TLSTL TONTO \
+TTOTT TUNTN TURTR TUVTV TWNTW TZATZ UGAUG UKRUA UMIUM URYUY USAUS UZBUZ VATVA VCTVC VENVE VGBVG \
+VIRVI VNMVN VUTVU WLFWF WSMWS YEMYE ZAFZA ZMBZM ZWEZW XKXXK";
+
+/// The alpha-3 code of an alpha-2 one.
+fn alpha3(alpha2: &str) -> Option<&'static str> {
+    let alpha2 = alpha2.trim().to_ascii_uppercase();
+    ALPHA3_TO_ALPHA2
+        .split_whitespace()
+        .find(|pair| pair.get(3..) == Some(alpha2.as_str()))
+        .and_then(|pair| pair.get(..3))
+}

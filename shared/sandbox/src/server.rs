@@ -1,0 +1,272 @@
+//! The sandbox HTTP server: one loopback listener serving many scenario worlds.
+//!
+//! Provider APIs live under `/{world}/{provider}/...` so an adapter's base URL selects the world;
+//! website pages are served to the crawler as an HTTP proxy, the world named by the proxy user.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::body::{Body, Bytes};
+use axum::extract::{Request, State};
+use axum::http::{HeaderMap, Method, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use shadowhunter_core::Channel;
+
+use crate::providers;
+use crate::scenario::{Fault, World};
+
+/// How long a `timeout` fault holds a request: far past any client's timeout.
+const TIMEOUT_FAULT_HOLD: Duration = Duration::from_secs(120);
+/// The Retry-After a `rate_limited` fault announces, in seconds.
+pub const RATE_LIMIT_RETRY_AFTER_S: u64 = 30;
+
+/// A provider the sandbox impersonates: its path segment and its channel.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProviderSlug {
+    Brave,
+    Sayari,
+    Pdl,
+    Facebook,
+    X,
+    Rdap,
+}
+
+impl ProviderSlug {
+    pub const ALL: [ProviderSlug; 6] = [
+        ProviderSlug::Brave,
+        ProviderSlug::Sayari,
+        ProviderSlug::Pdl,
+        ProviderSlug::Facebook,
+        ProviderSlug::X,
+        ProviderSlug::Rdap,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ProviderSlug::Brave => "brave",
+            ProviderSlug::Sayari => "sayari",
+            ProviderSlug::Pdl => "pdl",
+            ProviderSlug::Facebook => "facebook",
+            ProviderSlug::X => "x",
+            ProviderSlug::Rdap => "rdap",
+        }
+    }
+
+    pub fn channel(self) -> Channel {
+        match self {
+            ProviderSlug::Brave => Channel::Search,
+            ProviderSlug::Sayari => Channel::Customs,
+            ProviderSlug::Pdl => Channel::Linkedin,
+            ProviderSlug::Facebook => Channel::Facebook,
+            ProviderSlug::X => Channel::Twitter,
+            ProviderSlug::Rdap => Channel::Website,
+        }
+    }
+
+    fn parse(raw: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|slug| slug.as_str() == raw)
+    }
+}
+
+/// A provider API request as the per-provider handlers see it: the path below the provider's base URL.
+#[derive(Debug, Clone)]
+pub struct ApiRequest {
+    pub method: Method,
+    /// The path after `/{world}/{provider}`, starting with `/`, percent-decoded.
+    pub path: String,
+    /// Decoded query parameters, in order.
+    pub query: Vec<(String, String)>,
+    pub headers: HeaderMap,
+    pub body: Bytes,
+}
+
+impl ApiRequest {
+    pub fn param(&self, name: &str) -> Option<&str> {
+        self.query
+            .iter()
+            .find(|(key, _)| key == name)
+            .map(|(_, value)| value.as_str())
+    }
+
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|value| value.to_str().ok())
+    }
+}
+
+/// The worlds the sandbox serves, by scenario id.
+#[derive(Default)]
+pub struct Sandbox {
+    worlds: HashMap<String, Arc<World>>,
+}
+
+impl Sandbox {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds (or replaces) a world under an id that is safe in a URL path segment.
+    pub fn with_world(mut self, id: impl Into<String>, world: World) -> Self {
+        self.worlds.insert(id.into(), Arc::new(world));
+        self
+    }
+
+    pub fn world(&self, id: &str) -> Option<&Arc<World>> {
+        self.worlds.get(id)
+    }
+
+    /// The router, for serving on any listener or calling without a socket in tests.
+    pub fn router(self) -> Router {
+        Router::new().fallback(dispatch).with_state(Arc::new(self))
+    }
+
+    /// Binds `addr` (port 0 picks a free one) and serves in the background.
+    pub async fn start(self, addr: SocketAddr) -> std::io::Result<RunningSandbox> {
+        let listener = tokio::net::TcpListener::bind(addr).await?;
+        let addr = listener.local_addr()?;
+        let router = self.router();
+        let task = tokio::spawn(async move {
+            if let Err(err) = axum::serve(listener, router).await {
+                tracing::error!(error = %err, "sandbox server stopped");
+            }
+        });
+        Ok(RunningSandbox { addr, task })
+    }
+}
+
+/// A sandbox listening on loopback; dropping it stops the server.
+pub struct RunningSandbox {
+    addr: SocketAddr,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl RunningSandbox {
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The base URL an adapter uses for `provider` in `world`.
+    pub fn base_url(&self, world: &str, provider: ProviderSlug) -> String {
+        format!("http://{}/{world}/{}", self.addr, provider.as_str())
+    }
+
+    /// The proxy URL the crawler uses to reach `world`'s web pages (the world is the proxy user).
+    pub fn proxy_url(&self, world: &str) -> String {
+        format!("http://{world}:sandbox@{}", self.addr)
+    }
+}
+
+impl Drop for RunningSandbox {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+async fn dispatch(State(sandbox): State<Arc<Sandbox>>, request: Request) -> Response {
+    if request.uri().authority().is_some() {
+        return serve_web_page(&sandbox, request).await;
+    }
+    let path = percent_decode(request.uri().path());
+    let mut segments = path.trim_start_matches('/').splitn(3, '/');
+    let (Some(world_id), Some(slug)) = (segments.next(), segments.next()) else {
+        return not_found("unknown sandbox path");
+    };
+    let rest = format!("/{}", segments.next().unwrap_or(""));
+    let (Some(world), Some(slug)) = (sandbox.world(world_id).cloned(), ProviderSlug::parse(slug)) else {
+        return not_found("unknown world or provider");
+    };
+    if let Some(fault) = world.faults.get(&slug.channel()) {
+        return fault_response(*fault).await;
+    }
+    let query = request
+        .uri()
+        .query()
+        .map(|query| url::form_urlencoded::parse(query.as_bytes()).into_owned().collect())
+        .unwrap_or_default();
+    let method = request.method().clone();
+    let headers = request.headers().clone();
+    let body = match axum::body::to_bytes(request.into_body(), 4 * 1024 * 1024).await {
+        Ok(body) => body,
+        Err(_) => return (StatusCode::PAYLOAD_TOO_LARGE, "body too large").into_response(),
+    };
+    let api_request = ApiRequest {
+        method,
+        path: rest,
+        query,
+        headers,
+        body,
+    };
+    match slug {
+        ProviderSlug::Brave => providers::brave::handle(&world, &api_request),
+        ProviderSlug::Sayari => providers::sayari::handle(&world, &api_request),
+        ProviderSlug::Pdl => providers::pdl::handle(&world, &api_request),
+        ProviderSlug::Facebook => providers::facebook::handle(&world, &api_request),
+        ProviderSlug::X => providers::x::handle(&world, &api_request),
+        ProviderSlug::Rdap => providers::rdap::handle(&world, &api_request),
+    }
+}
+
+async fn serve_web_page(sandbox: &Sandbox, request: Request) -> Response {
+    let world_id = proxy_user(request.headers());
+    let Some(world) = world_id.as_deref().and_then(|id| sandbox.world(id)).cloned() else {
+        return (
+            StatusCode::PROXY_AUTHENTICATION_REQUIRED,
+            [(header::PROXY_AUTHENTICATE, "Basic realm=\"sandbox\"")],
+            "proxy user must name a sandbox world",
+        )
+            .into_response();
+    };
+    if let Some(fault) = world.faults.get(&Channel::Website) {
+        return fault_response(*fault).await;
+    }
+    providers::web::serve_page(&world, request.uri())
+}
+
+/// The user name of a `Proxy-Authorization: Basic` header.
+fn proxy_user(headers: &HeaderMap) -> Option<String> {
+    use base64::Engine;
+    let value = headers.get(header::PROXY_AUTHORIZATION)?.to_str().ok()?;
+    let encoded = value.strip_prefix("Basic ")?;
+    let decoded = base64::engine::general_purpose::STANDARD.decode(encoded.trim()).ok()?;
+    let credentials = String::from_utf8(decoded).ok()?;
+    Some(credentials.split(':').next()?.to_string())
+}
+
+async fn fault_response(fault: Fault) -> Response {
+    match fault {
+        Fault::Unavailable => (StatusCode::SERVICE_UNAVAILABLE, "service unavailable").into_response(),
+        Fault::RateLimited => (
+            StatusCode::TOO_MANY_REQUESTS,
+            [(header::RETRY_AFTER, RATE_LIMIT_RETRY_AFTER_S.to_string())],
+            "rate limit exceeded",
+        )
+            .into_response(),
+        Fault::Timeout => {
+            tokio::time::sleep(TIMEOUT_FAULT_HOLD).await;
+            (StatusCode::GATEWAY_TIMEOUT, "held past the client's timeout").into_response()
+        }
+        Fault::Malformed => Response::builder()
+            .status(StatusCode::OK)
+            .header(header::CONTENT_TYPE, "application/octet-stream")
+            .body(Body::from(&b"\x00\x9f{\"resu<<garbled"[..]))
+            .expect("static response is valid"),
+    }
+}
+
+/// A JSON answer with a status.
+pub fn json(status: StatusCode, body: serde_json::Value) -> Response {
+    (status, axum::Json(body)).into_response()
+}
+
+fn not_found(message: &str) -> Response {
+    json(StatusCode::NOT_FOUND, serde_json::json!({ "error": message }))
+}
+
+fn percent_decode(path: &str) -> String {
+    url::form_urlencoded::parse(format!("p={}", path.replace('+', "%2B")).as_bytes())
+        .next()
+        .map(|(_, value)| value.into_owned())
+        .unwrap_or_else(|| path.to_string())
+}

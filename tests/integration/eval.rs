@@ -1,0 +1,47 @@
+//! `eval` over scenario folders: every scenario runs, and the judge meets the accuracy bar.
+
+use shadowhunter_local::eval;
+
+use crate::support::{bundled_scenarios, handout_scenarios, scenario_clock};
+
+#[tokio::test]
+async fn handout_scenarios_all_run_and_score_at_least_ninety_percent() {
+    let Some(dir) = handout_scenarios() else {
+        eprintln!("skipped: ../shared/scenarios is not beside this checkout");
+        return;
+    };
+    let (scores, summary) = eval::evaluate(&dir, scenario_clock(), 8).await.expect("eval runs");
+    println!("{}{}", eval::table(&scores), summary.line());
+    assert_eq!(summary.failed, 0, "{}", summary.line());
+    assert!(summary.scenarios >= 9);
+    assert!(summary.channel_accuracy >= 0.9, "{}", summary.line());
+    assert!(summary.risk_accuracy >= 0.9, "{}", summary.line());
+}
+
+#[tokio::test]
+async fn bundled_scenarios_all_run_and_score_at_least_ninety_percent() {
+    let (scores, summary) = eval::evaluate(&bundled_scenarios(), scenario_clock(), 8)
+        .await
+        .expect("eval runs");
+    println!("{}{}", eval::table(&scores), summary.line());
+    assert_eq!(summary.failed, 0, "{}", summary.line());
+    assert!(summary.scenarios >= 10);
+    assert!(summary.channel_accuracy >= 0.9, "{}", summary.line());
+    assert!(summary.risk_accuracy >= 0.9, "{}", summary.line());
+}
+
+#[tokio::test]
+async fn a_scenario_file_with_an_unknown_key_counts_as_failed_not_as_a_crash() {
+    let dir = std::env::temp_dir().join(format!("shadowhunter-bad-scenarios-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    std::fs::write(
+        dir.join("bad.json"),
+        r#"{"id": "bad", "description": "", "request": {"subject": {"kind": "company", "name": "A"}}, "world": {"serach": {}}, "expected": {"risk": "low"}}"#,
+    )
+    .expect("write scenario");
+    let (scores, summary) = eval::evaluate(&dir, scenario_clock(), 1).await.expect("eval runs");
+    std::fs::remove_dir_all(&dir).ok();
+    assert_eq!(summary.failed, 1);
+    let failure = scores[0].failure.as_deref().unwrap_or_default();
+    assert!(failure.contains("serach"), "{failure}");
+}

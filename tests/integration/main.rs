@@ -1,0 +1,6 @@
+//! The integration suite: one binary, a module per feature, talking only to loopback.
+
+mod eval;
+mod faults;
+
+mod support;
