@@ -17,7 +17,9 @@ pub fn plan(subject: &Subject, channel: Channel) -> Vec<Lookup> {
     let social = subject.social.clone().unwrap_or_default();
     let mut lookups = match channel {
         Channel::Search => search_queries(subject, &core, country_name.as_deref()),
-        Channel::Customs => vec![Lookup::Shipments { party: core.clone() }],
+        Channel::Customs => vec![Lookup::Shipments {
+            party: crate::profile::SubjectProfile::new(subject).search_name(&core),
+        }],
         Channel::Linkedin => linkedin_lookups(subject, &core),
         Channel::Facebook => match &social.facebook {
             Some(url) => vec![Lookup::FacebookPage { url: url.to_string() }],

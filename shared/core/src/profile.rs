@@ -7,6 +7,7 @@ use crate::request::{Subject, SubjectKind, TradeRole};
 /// Business words that a trading name may drop without becoming another company's name
 /// ("Zahra Bay Electronics" for "Zahra Bay Electronics Trading FZE").
 const DESCRIPTOR_WORDS: &[&str] = &[
+    // English
     "trading",
     "trade",
     "traders",
@@ -28,6 +29,10 @@ const DESCRIPTOR_WORDS: &[&str] = &[
     "export",
     "imports",
     "exports",
+    "importers",
+    "exporters",
+    "imp",
+    "exp",
     "supply",
     "supplies",
     "services",
@@ -36,9 +41,68 @@ const DESCRIPTOR_WORDS: &[&str] = &[
     "products",
     "manufacturing",
     "mfg",
+    "manufacturer",
     "factory",
+    "works",
     "the",
     "and",
+    "of",
+    // German, Dutch, Nordic
+    "handel",
+    "handels",
+    "handelsgesellschaft",
+    "gruppe",
+    "industrie",
+    "vertrieb",
+    "und",
+    "en",
+    "og",
+    "och",
+    // Turkish (İhracat Sanayi ve Ticaret, İhr. San. ve Tic., Dış Ticaret, Pazarlama)
+    "ihracat",
+    "ithalat",
+    "sanayi",
+    "san",
+    "ticaret",
+    "tic",
+    "ihr",
+    "ith",
+    "ve",
+    "dis",
+    "pazarlama",
+    "uretim",
+    // Spanish, Portuguese, Italian, French
+    "comercio",
+    "comercial",
+    "comercializadora",
+    "industria",
+    "industrias",
+    "exportadora",
+    "importadora",
+    "exportacao",
+    "importacao",
+    "distribuidora",
+    "grupo",
+    "gruppo",
+    "groupe",
+    "commerce",
+    "societe",
+    "e",
+    "y",
+    "et",
+    "del",
+    "della",
+    // Malay, Indonesian, Vietnamese (Thương mại, Xuất nhập khẩu, Sản xuất, Dịch vụ)
+    "perdagangan",
+    "dagang",
+    "industri",
+    "thuong",
+    "mai",
+    "xuat",
+    "nhap",
+    "khau",
+    "dich",
+    "vu",
 ];
 
 /// The subject as the judge compares it.
@@ -137,6 +201,34 @@ impl SubjectProfile {
         self.email_domain
             .as_deref()
             .filter(|domain| !domain::is_free_mail(domain))
+    }
+
+    /// The core name's tokens less place and generic business words: what makes the name this company's.
+    pub fn distinctive_tokens(&self) -> Vec<String> {
+        text::tokens(&self.core_name)
+            .into_iter()
+            .filter(|token| !DESCRIPTOR_WORDS.contains(&token.as_str()) && !self.places.contains(token))
+            .collect()
+    }
+
+    /// The name to search registries with: the distinctive words in the customer's spelling
+    /// ("Yıldıztepe Fındık" for "Yıldıztepe Fındık İhracat Sanayi ve Ticaret A.Ş.", "Greenleaf Tea" for
+    /// "Hangzhou Greenleaf Tea Co., Ltd."), so abbreviated filings and ones without the city match too.
+    pub fn search_name(&self, display_core: &str) -> String {
+        let distinctive = self.distinctive_tokens();
+        if distinctive.is_empty() {
+            return display_core.to_string();
+        }
+        let words: Vec<&str> = display_core.split_whitespace().collect();
+        let is_distinctive = |word: &&str| text::tokens(word).iter().any(|token| distinctive.contains(token));
+        // The span from the first to the last distinctive word, so the query stays a contiguous part of the name.
+        match (
+            words.iter().position(is_distinctive),
+            words.iter().rposition(is_distinctive),
+        ) {
+            (Some(first), Some(last)) => words[first..=last].join(" "),
+            _ => display_core.to_string(),
+        }
     }
 
     /// Whether `name` names the subject company: the same name, or the same name less business descriptors.

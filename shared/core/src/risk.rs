@@ -10,17 +10,16 @@ use crate::report::RiskLevel;
 use crate::verdict::{ChannelVerdict, Field, Outcome, Verdict};
 
 /// Flags that alone make a check high risk: deception or the absence of any real footprint.
-const SEVERE: &[Flag] = &[
-    Flag::AdverseMedia,
-    Flag::PromptInjection,
-    Flag::TradeProfileMismatch,
-    Flag::IdentityNotFound,
-];
+/// (`trade_profile_mismatch` is severe when the goods differ; a trade role alone weighs like a discrepancy.)
+const SEVERE: &[Flag] = &[Flag::AdverseMedia, Flag::PromptInjection, Flag::IdentityNotFound];
 
 /// Points a flag adds towards high risk (3 points are high); flags not listed add none.
 fn weight(flag: Flag) -> u32 {
     match flag {
-        Flag::NameMismatch | Flag::WebsiteContentMismatch | Flag::WebsiteRecentlyRegistered => 2,
+        Flag::NameMismatch
+        | Flag::WebsiteContentMismatch
+        | Flag::WebsiteRecentlyRegistered
+        | Flag::TradeProfileMismatch => 2,
         Flag::AddressMismatch
         | Flag::PhoneMismatch
         | Flag::EmailDomainMismatch
@@ -90,13 +89,27 @@ fn contact_unverified(profile: &SubjectProfile, verdicts: &[ChannelVerdict]) -> 
     about_contact(Outcome::Mismatch) || (could_verify && !about_contact(Outcome::Match))
 }
 
-/// The risk level and the reasons for it.
-pub fn assess(flags: &BTreeSet<Flag>) -> (RiskLevel, Vec<String>) {
-    let severe: Vec<&str> = flags
+/// Whether customs records show the subject trading other goods than it claims (not merely on the other side).
+pub fn ships_other_goods(verdicts: &[ChannelVerdict]) -> bool {
+    verdicts.iter().any(|verdict| {
+        verdict.channel == Channel::Customs
+            && verdict
+                .fields
+                .iter()
+                .any(|field| field.field == Field::LineOfBusiness && field.outcome == Outcome::Mismatch)
+    })
+}
+
+/// The risk level and the reasons for it; `other_goods` marks a trade profile that misstates the goods.
+pub fn assess(flags: &BTreeSet<Flag>, other_goods: bool) -> (RiskLevel, Vec<String>) {
+    let mut severe: Vec<&str> = flags
         .iter()
         .filter(|flag| SEVERE.contains(flag))
         .map(|flag| flag.as_str())
         .collect();
+    if other_goods {
+        severe.push("trade_profile_mismatch (customs shows other goods)");
+    }
     let points: u32 = flags.iter().map(|flag| weight(*flag)).sum();
     let weighted: Vec<String> = flags
         .iter()
@@ -138,25 +151,31 @@ mod tests {
 
     #[test]
     fn no_flags_is_low_risk() {
-        assert_eq!(assess(&set(&[])).0, RiskLevel::Low);
+        assert_eq!(assess(&set(&[]), false).0, RiskLevel::Low);
     }
 
     #[test]
     fn one_identity_discrepancy_is_medium() {
-        assert_eq!(assess(&set(&[Flag::AddressMismatch])).0, RiskLevel::Medium);
-        assert_eq!(assess(&set(&[Flag::ContactNotVerified])).0, RiskLevel::Medium);
+        assert_eq!(assess(&set(&[Flag::AddressMismatch]), false).0, RiskLevel::Medium);
+        assert_eq!(assess(&set(&[Flag::ContactNotVerified]), false).0, RiskLevel::Medium);
     }
 
     #[test]
     fn free_mail_with_a_foreign_phone_is_the_impersonation_pattern() {
         let flags = set(&[Flag::FreeEmailDomain, Flag::EmailDomainMismatch, Flag::PhoneMismatch]);
-        assert_eq!(assess(&flags).0, RiskLevel::High);
+        assert_eq!(assess(&flags, false).0, RiskLevel::High);
+    }
+
+    #[test]
+    fn a_trade_role_alone_is_medium_but_other_goods_are_high() {
+        assert_eq!(assess(&set(&[Flag::TradeProfileMismatch]), false).0, RiskLevel::Medium);
+        assert_eq!(assess(&set(&[Flag::TradeProfileMismatch]), true).0, RiskLevel::High);
     }
 
     #[test]
     fn deception_alone_is_high() {
         for flag in SEVERE {
-            assert_eq!(assess(&set(&[*flag])).0, RiskLevel::High, "{flag}");
+            assert_eq!(assess(&set(&[*flag]), false).0, RiskLevel::High, "{flag}");
         }
     }
 }

@@ -592,7 +592,7 @@ mod tests {
             &answer,
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
             "unsupported_media_type",
-            "invalid_input",
+            "unsupported_media_type",
         );
 
         let request = Request::post("/checks")
@@ -603,7 +603,7 @@ mod tests {
             &answer,
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
             "unsupported_media_type",
-            "invalid_input",
+            "unsupported_media_type",
         );
     }
 
@@ -685,7 +685,7 @@ mod tests {
             &answer,
             StatusCode::PAYLOAD_TOO_LARGE,
             "batch_too_large",
-            "invalid_input",
+            "payload_too_large",
         );
         assert_eq!(app.queue.depth().await.unwrap(), 0);
     }
@@ -706,7 +706,7 @@ mod tests {
             &answer,
             StatusCode::PAYLOAD_TOO_LARGE,
             "body_too_large",
-            "invalid_input",
+            "payload_too_large",
         );
     }
 

@@ -91,10 +91,9 @@ async fn wait_until_finished(
 ) -> anyhow::Result<shadowhunter_core::ports::CheckRecord> {
     let deadline = Instant::now() + Duration::from_secs(120);
     loop {
-        if let Some(record) = store.get_check(id).await? {
-            if matches!(record.status, CheckStatus::Done | CheckStatus::Failed) {
-                return Ok(record);
-            }
+        let record = store.get_check(id).await?;
+        if let Some(record) = record.filter(|record| matches!(record.status, CheckStatus::Done | CheckStatus::Failed)) {
+            return Ok(record);
         }
         anyhow::ensure!(Instant::now() < deadline, "check {id} did not finish within 120 s");
         tokio::time::sleep(Duration::from_millis(50)).await;

@@ -239,8 +239,8 @@ pub fn table(scores: &[ScenarioScore]) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "{:<44} {:<13} {:>8} {:>6}  {}",
-        "scenario", "risk exp/got", "channels", "ms", "differences"
+        "{:<44} {:<13} {:>8} {:>6}  differences",
+        "scenario", "risk exp/got", "channels", "ms"
     );
     for score in scores {
         let risk = format!(

@@ -70,6 +70,8 @@ impl SandboxedWorlds {
             website: Some(WebsiteConfig {
                 rdap_base_url: self.sandbox.base_url(world, ProviderSlug::Rdap),
                 proxy: Some(self.sandbox.proxy_url(world)),
+                // The sandbox serves https pages to plain requests carrying X-Forwarded-Proto; it has no CONNECT.
+                proxy_originates_tls: true,
                 ..WebsiteConfig::default()
             }),
             policy: self.policy.clone(),

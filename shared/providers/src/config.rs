@@ -42,6 +42,10 @@ pub struct WebsiteConfig {
     pub rdap_base_url: String,
     /// An egress proxy for page fetches (`http://user:pass@host:port`); `None` connects directly.
     pub proxy: Option<String>,
+    /// TLS offload at the proxy: `https://` pages are asked of the proxy as plain-HTTP absolute-form requests for the
+    /// same host and path with `X-Forwarded-Proto: https`, and the proxy originates TLS (as Squid can), instead of a
+    /// `CONNECT` tunnel. Only with a `proxy`; the crawler still records and resolves the `https://` URLs.
+    pub proxy_originates_tls: bool,
     pub max_pages: usize,
     pub max_page_bytes: usize,
 }
@@ -51,6 +55,7 @@ impl Default for WebsiteConfig {
         Self {
             rdap_base_url: "https://rdap.org".into(),
             proxy: None,
+            proxy_originates_tls: false,
             max_pages: 12,
             max_page_bytes: 512 * 1024,
         }

@@ -148,9 +148,8 @@ impl Provider for FacebookGraph {
         match lookup {
             Lookup::FacebookPage { url } => self.page(url).await,
             Lookup::FacebookSearch { name } => self.search(name).await,
-            other => Err(ProviderError::Malformed {
-                detail: format!("the facebook provider cannot answer {}", other.describe()),
-            }),
+            // Another channel's lookup: this provider knows nothing about it.
+            _ => Ok(Vec::new()),
         }
     }
 }

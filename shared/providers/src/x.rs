@@ -132,9 +132,8 @@ impl Provider for XApi {
         match lookup {
             Lookup::XUser { username } => self.user(username).await,
             Lookup::XSearch { query } => self.search(query).await,
-            other => Err(ProviderError::Malformed {
-                detail: format!("the x provider cannot answer {}", other.describe()),
-            }),
+            // Another channel's lookup: this provider knows nothing about it.
+            _ => Ok(Vec::new()),
         }
     }
 }

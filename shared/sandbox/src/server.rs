@@ -221,7 +221,7 @@ async fn serve_web_page(sandbox: &Sandbox, request: Request) -> Response {
     if let Some(fault) = world.faults.get(&Channel::Website) {
         return fault_response(*fault).await;
     }
-    providers::web::serve_page(&world, request.uri())
+    providers::web::serve_page(&world, request.uri(), request.headers())
 }
 
 /// The user name of a `Proxy-Authorization: Basic` header.

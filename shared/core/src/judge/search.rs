@@ -32,6 +32,11 @@ pub(super) fn judge(profile: &SubjectProfile, evidence: &Evidence) -> Judgement 
                 continue;
             }
             judgement.mark_relevant(index);
+            // A directory listing or news item that publishes the company's number or address is evidence too.
+            let phones = crate::matching::phone::phones_in(snippet);
+            if !phones.is_empty() {
+                super::compare_phone(&mut judgement, profile, &phones, index);
+            }
             let products = crate::matching::business::products_mentioned(&profile.products, &body);
             if !products.is_empty() {
                 judgement.compare(

@@ -61,7 +61,11 @@ pub(super) fn judge_facebook(profile: &SubjectProfile, evidence: &Evidence) -> J
     else {
         return judgement;
     };
-    compare_name(&mut judgement, profile, name, index);
+    let email_site = email
+        .as_deref()
+        .and_then(|email| email.rsplit_once('@').map(|(_, domain)| domain));
+    let linked = links_to_subject(profile, &[website.as_deref(), email_site]);
+    compare_name(&mut judgement, profile, name, linked, index);
     compare_website(&mut judgement, profile, website.as_deref(), index);
     if let (Some(entered), Some(found)) = (&profile.address, address) {
         let comparison = address::compare_addresses(entered, found, profile.country.as_deref());
@@ -135,7 +139,13 @@ pub(super) fn judge_twitter(profile: &SubjectProfile, evidence: &Evidence) -> Ju
     else {
         return judgement;
     };
-    compare_name(&mut judgement, profile, name, index);
+    compare_name(
+        &mut judgement,
+        profile,
+        name,
+        links_to_subject(profile, &[url.as_deref()]),
+        index,
+    );
     compare_website(&mut judgement, profile, url.as_deref(), index);
     if let Some(location) = location.as_deref().filter(|location| !location.trim().is_empty()) {
         compare_location(&mut judgement, profile, location, index);
@@ -166,30 +176,26 @@ fn best(candidates: impl Iterator<Item = (usize, u8)>) -> Option<usize> {
         .map(|(index, _)| index)
 }
 
-/// A profile's display name against the subject's; brand-style short names count when the profile is otherwise tied.
-fn compare_name(judgement: &mut Judgement, profile: &SubjectProfile, found: &str, index: usize) {
-    let outcome = if profile.is_subject_name(found)
-        || profile.is_mentioned_in(found)
-        || mentions_distinctive_part(profile, found)
-    {
-        Outcome::Match
-    } else {
-        Outcome::Mismatch
+/// A profile's display name against the subject's. A profile that links to the subject's own website or
+/// e-mail domain and shows another name is taken to use a brand name: inconclusive, not a contradiction.
+fn compare_name(judgement: &mut Judgement, profile: &SubjectProfile, found: &str, linked: bool, index: usize) {
+    let named =
+        profile.is_subject_name(found) || profile.is_mentioned_in(found) || mentions_distinctive_part(profile, found);
+    let (outcome, note) = match (named, linked) {
+        (true, _) => (Outcome::Match, "the profile's display name"),
+        (false, true) => (
+            Outcome::Inconclusive,
+            "another display name on a profile linking to the subject's own site: a brand name",
+        ),
+        (false, false) => (Outcome::Mismatch, "the profile's display name names another company"),
     };
-    judgement.compare(
-        Field::Name,
-        &profile.name,
-        found,
-        outcome,
-        &[index],
-        "the profile's display name",
-    );
+    judgement.compare(Field::Name, &profile.name, found, outcome, &[index], note);
 }
 
-/// "Greenleaf Tea" on the profile of "Hangzhou Greenleaf Tea Co., Ltd.": the name less its place and descriptor words.
+/// "Greenleaf Tea" on the profile of "Hangzhou Greenleaf Tea Co., Ltd.": most of the name's distinctive words.
 fn mentions_distinctive_part(profile: &SubjectProfile, found: &str) -> bool {
     let found_tokens = crate::matching::text::tokens(&crate::matching::names::core_company_name(found));
-    let core_tokens = crate::matching::text::tokens(&profile.core_name);
-    let shared = found_tokens.iter().filter(|token| core_tokens.contains(token)).count();
-    shared >= 2 && shared * 2 >= core_tokens.len()
+    let distinctive = profile.distinctive_tokens();
+    let shared = found_tokens.iter().filter(|token| distinctive.contains(token)).count();
+    shared >= 2 && shared * 2 >= distinctive.len()
 }

@@ -177,25 +177,7 @@ fn judge_pages(judgement: &mut Judgement, profile: &SubjectProfile, pages: &[(us
         );
     }
     if !profile.products.is_empty() && all_text.chars().count() >= MIN_TEXT_FOR_BUSINESS_CHECK {
-        let mentioned = business::products_mentioned(&profile.products, &all_text);
-        let outcome = if mentioned.is_empty() {
-            Outcome::Mismatch
-        } else {
-            Outcome::Match
-        };
-        let found = if mentioned.is_empty() {
-            "none of the claimed products".to_string()
-        } else {
-            mentioned.join(", ")
-        };
-        judgement.compare(
-            Field::LineOfBusiness,
-            &profile.products.join(", "),
-            &found,
-            outcome,
-            &[first],
-            "claimed products against the site's text",
-        );
+        compare_line_of_business(judgement, profile, &all_text, first);
     }
 }
 
@@ -240,4 +222,56 @@ fn shares_distinctive_token(profile: &SubjectProfile, text: &str) -> bool {
         .iter()
         .filter(|token| !profile.places.contains(token))
         .any(|token| text_tokens.contains(token))
+}
+
+/// The claimed products against the site's text. Products are compared word by word, so a site written in
+/// another language than the products can neither confirm nor contradict them.
+fn compare_line_of_business(judgement: &mut Judgement, profile: &SubjectProfile, all_text: &str, index: usize) {
+    let claimed = profile.products.join(", ");
+    let mentioned = business::products_mentioned(&profile.products, all_text);
+    if !mentioned.is_empty() {
+        judgement.compare(
+            Field::LineOfBusiness,
+            &claimed,
+            &mentioned.join(", "),
+            Outcome::Match,
+            &[index],
+            "claimed products named on the site",
+        );
+        return;
+    }
+    // Product lists are short; only a reliable detection overrides the assumption that they are in English.
+    let products_language = whatlang::detect(&claimed)
+        .filter(whatlang::Info::is_reliable)
+        .map(|info| info.lang());
+    let site_language = whatlang::detect(all_text)
+        .filter(whatlang::Info::is_reliable)
+        .map(|info| info.lang());
+    let same_language = match (site_language, products_language) {
+        (Some(site), Some(products)) => site == products,
+        (Some(site), None) => site == whatlang::Lang::Eng,
+        (None, _) => false,
+    };
+    if same_language {
+        judgement.compare(
+            Field::LineOfBusiness,
+            &claimed,
+            "none of the claimed products",
+            Outcome::Mismatch,
+            &[index],
+            "the site describes other goods or services",
+        );
+    } else {
+        let language = site_language
+            .map(|lang| lang.eng_name())
+            .unwrap_or("an undetected language");
+        judgement.compare(
+            Field::LineOfBusiness,
+            &claimed,
+            "none of the claimed products (word match)",
+            Outcome::Inconclusive,
+            &[index],
+            format!("the site is in {language}; products compared word by word only"),
+        );
+    }
 }

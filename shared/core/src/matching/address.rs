@@ -941,13 +941,17 @@ static UNSPACED_ADDRESS_WORD: LazyLock<Regex> = LazyLock::new(|| {
 /// Postal addresses found in free text (lines with a number and a postal code or street word).
 pub fn addresses_in(text: &str) -> Vec<String> {
     let mut found: Vec<String> = Vec::new();
+    // The address on the line just before, while it still lacks a postal code: the next line may complete it
+    // ("1200 NW Naito Pkwy, Suite 300" then "Portland, OR 97209").
+    let mut open_address: Option<usize> = None;
     for line in text.lines() {
         let labelled = ADDRESS_LABEL.find(line);
         let body = labelled.map_or(line, |label| &line[label.end()..]);
         let body = CONTACT_TAIL.replace(body, "");
         let body = body.trim().trim_matches([',', ';', '|', '-', '•']).trim();
         let length = body.chars().count();
-        if !(8..=200).contains(&length) {
+        if !(3..=200).contains(&length) {
+            open_address = None;
             continue;
         }
         let has_digit = fold(body).chars().any(|c| c.is_ascii_digit());
@@ -956,13 +960,28 @@ pub fn addresses_in(text: &str) -> Vec<String> {
         let has_postal_code = !parts.postal_codes.is_empty();
         let has_unspaced_address_word = UNSPACED_ADDRESS_WORD.is_match(body);
         let word_count = parts.words.len();
+        let continues_open_address = labelled.is_none()
+            && !looks_like_street
+            && (has_postal_code || (!has_digit && (1..=4).contains(&word_count) && body.contains(',')));
+        if let Some(index) = open_address.filter(|_| continues_open_address) {
+            found[index] = format!("{}, {body}", found[index]);
+            open_address = None;
+            continue;
+        }
         let is_address = if labelled.is_some() {
             word_count >= 1
         } else {
-            has_digit && word_count >= 2 && (looks_like_street || has_postal_code || has_unspaced_address_word)
+            length >= 8
+                && has_digit
+                && word_count >= 2
+                && (looks_like_street || has_postal_code || has_unspaced_address_word)
         };
+        open_address = None;
         if is_address && !found.iter().any(|known| known == body) {
             found.push(body.to_string());
+            if !has_postal_code {
+                open_address = Some(found.len() - 1);
+            }
         }
     }
     found
@@ -1146,6 +1165,15 @@ mod tests {
         assert_eq!(
             outcome("55 Elm Street, Springfield", "Texas", Some("US")),
             Outcome::Inconclusive
+        );
+    }
+
+    #[test]
+    fn an_address_split_over_lines_is_joined() {
+        let text = "Ridgefold Outdoor Supply\n1200 NW Naito Pkwy, Suite 300\nPortland, OR 97209\nPhone: (503) 555-0142";
+        assert_eq!(
+            addresses_in(text),
+            ["1200 NW Naito Pkwy, Suite 300, Portland, OR 97209"]
         );
     }
 

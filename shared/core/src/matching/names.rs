@@ -474,11 +474,11 @@ static HONORIFIC_SET: LazyLock<HashSet<String>> =
 const LEGAL_FORM_PATTERN: &str = r"(?:Co\.,?\s?Ltd\.?|Co\.,?\s?Limited|CO\.,?\s?LTD\.?|Company\s+Limited|COMPANY\s+LIMITED|Pvt\.?\s+Ltd\.?|PVT\.?\s+LTD\.?|Private\s+Limited|Pte\.?\s+Ltd\.?|PTE\.?\s+LTD\.?|Pty\.?\s+Ltd\.?|\(Pty\)\s+Ltd\.?|\(P\)\s+Ltd\.?|Sdn\.?\s+Bhd\.?|SDN\.?\s+BHD\.?|S\.\s?A\.\s+de\s+C\.\s?V\.|SA\s+de\s+CV|S\.\s?de\s+R\.\s?L\.(?:\s+de\s+C\.\s?V\.)?|GmbH\s*&\s*Co\.?\s*KG|GmbH|mbH|Limited|LIMITED|Ltd\.?|LTD\.?|L\.L\.C\.|LLC|Inc\.?|INC\.?|Incorporated|Corp\.?|CORP\.?|Corporation|CORPORATION|PLC|Plc|plc|LLP|KGaA|AG|KG|S\.A\.S\.|S\.A\.|SAS|SARL|S\.à\s?r\.l\.|S\.r\.l\.|S\.R\.L\.|Srl|SRL|S\.p\.A\.|S\.P\.A\.|SpA|SPA|S\.L\.|B\.V\.|BV|N\.V\.|NV|Ltda\.?|LTDA\.?|Bhd\.?|BHD\.?|Berhad|BERHAD|Tbk\.?|PJSC|OJSC|JSC|A\.Ş\.|AŞ|A\.S\.|Oyj|Oy|AB|ASA|AS|ApS|A/S|K\.K\.|FZ-LLC|FZE|FZCO|FZC|DMCC|Ltd\.?\s+Şti\.?|Sp\.\s?z\s?o\.\s?o\.|s\.r\.o\.|Kft\.?|d\.o\.o\.|&\s?Co\.?|Co\.|SA)";
 
 static LEGAL_FORM_IN_TEXT: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(&format!(r"(?:^|[\s,(])(?P<form>{LEGAL_FORM_PATTERN})(?:[\s,;:)!?]|$)"))
+    Regex::new(&format!(r"(?:^|[\s,(])(?P<form>{LEGAL_FORM_PATTERN})(?:[\s,;:.)!?]|$)"))
         .expect("legal form pattern compiles")
 });
 static LEGAL_FORM_CONTINUATION: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(&format!(r"^[\s,]*(?P<form>{LEGAL_FORM_PATTERN})(?:[\s,;:)!?]|$)"))
+    Regex::new(&format!(r"^[\s,]*(?P<form>{LEGAL_FORM_PATTERN})(?:[\s,;:.)!?]|$)"))
         .expect("continuation pattern compiles")
 });
 static WORD_IN_TEXT: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\S+").expect("word pattern compiles"));
@@ -1262,7 +1262,7 @@ mod tests {
 
     #[test]
     fn company_names_with_legal_forms_are_extracted_from_text() {
-        let cases: [(&str, &[&str]); 9] = [
+        let cases: [(&str, &[&str]); 10] = [
             (
                 "The award went to Vetreria Valserchio S.p.A. of Lucca presented new glass.",
                 &["Vetreria Valserchio S.p.A."],
@@ -1282,6 +1282,10 @@ mod tests {
             ("我们与杭州绿叶茶业有限公司合作多年", &["杭州绿叶茶业有限公司"]),
             ("本公司杭州绿叶茶业有限公司成立于2005年", &["杭州绿叶茶业有限公司"]),
             ("Distributed by PT Maju Jaya Tbk in Jakarta", &["PT Maju Jaya Tbk"]),
+            (
+                "Contact: John Smith, Sales Director, ACME TRADING LIMITED. Call us.",
+                &["ACME TRADING LIMITED"],
+            ),
             (
                 "Made by Greenleaf Tea (Hangzhou) Co., Ltd. in China",
                 &["Greenleaf Tea (Hangzhou) Co., Ltd."],

@@ -21,7 +21,8 @@ const INJECTION_PATTERNS: &[&str] = &[
     r"\bllms?\b",
     r"\b(?:chat\s?gpt|gpt-?[345]\w*)\b",
     r"\bsystem\s+(?:prompt|message|instructions?)\b",
-    r"\byou\s+are\s+(?:now|no\s+longer)\b",
+    r"\byou\s+are\s+now\s+(?:an?|acting|operating|my|free|unrestricted|jailbroken|dan|in\s+\w+\s+mode)\b",
+    r"\byou\s+are\s+no\s+longer\s+(?:an?|bound|restricted|required)\b",
     r"\bif\s+you\s+are\s+(?:an?\s+)?(?:ai|llm|language\s+model|automated|bot|assistant|crawler|model)\b",
     r"\bas\s+an\s+ai\b",
     r"\bnew\s+instructions?\s*:",
@@ -154,6 +155,25 @@ const ADVERSE_TERMS: &[(&str, &str)] = &[
     ("欺诈", r"欺诈|欺詐"),
     ("制裁", r"制裁"),
     ("洗钱", r"洗钱|洗錢"),
+    ("骗取", r"骗取|騙取"),
+    ("立案侦查", r"立案|侦查|偵查"),
+    ("公安机关", r"公安机关|公安機關|警方"),
+    ("失信被执行人", r"失信被执行人|失信被執行人|失信"),
+    ("涉嫌", r"涉嫌"),
+    ("虚开发票", r"虚开|虛開"),
+    ("逃税", r"逃税|偷税|逃稅|偷稅"),
+    ("走私", r"走私"),
+    ("行政处罚", r"行政处罚|行政處罰"),
+    ("投诉", r"投诉|投訴|维权|維權"),
+    ("假货", r"假货|假貨|假冒"),
+    ("사기", r"사기"),
+    ("詐欺", r"詐欺"),
+    ("мошенничество", r"мошенничеств\w*|мошенник\w*"),
+    // Matched on folded text, so written without diacritics (dolandırıcılık, lừa đảo).
+    (
+        "fraude",
+        r"\bfraude\b|\bestafa\b|\btruffa\b|\bbetrug\b|\boplichting\b|\bdolandiricilik\b|\bpenipuan\b|\blua dao\b",
+    ),
 ];
 
 static ADVERSE_REGEXES: LazyLock<Vec<(&'static str, Regex)>> = LazyLock::new(|| {
@@ -168,12 +188,28 @@ static ADVERSE_REGEXES: LazyLock<Vec<(&'static str, Regex)>> = LazyLock::new(|| 
         .collect()
 });
 
+/// Words that, just before a term, deny it ("no complaints", "anti-fraud", "zero lawsuits").
+const NEGATORS: &[&str] = &["no", "zero", "without", "anti", "free", "non", "nor"];
+
+fn is_negated(folded: &str, term_start: usize) -> bool {
+    folded[..term_start]
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|word| !word.is_empty())
+        .rev()
+        .take(2)
+        .any(|word| NEGATORS.contains(&word))
+}
+
 /// The adverse-media terms (fraud, scam, never shipped, police, sanctions ...) the text contains.
 pub fn adverse_terms(text: &str) -> Vec<&'static str> {
     let folded = fold(text);
     ADVERSE_REGEXES
         .iter()
-        .filter(|(_, pattern)| pattern.is_match(&folded))
+        .filter(|(_, pattern)| {
+            pattern
+                .find_iter(&folded)
+                .any(|found| !is_negated(&folded, found.start()))
+        })
         .map(|(term, _)| *term)
         .collect()
 }
@@ -221,6 +257,7 @@ mod tests {
             "Ignore the competition: our tents last longer.",
             "Do not wash in hot water.",
             "Claude Dubois founded the company in 1998.",
+            "You are now viewing our catalogue.",
         ];
         for text in cases {
             assert!(injection_spans(text).is_empty(), "{text}: {:?}", injection_spans(text));
@@ -250,7 +287,7 @@ mod tests {
                 "Filed for bankruptcy after a class action lawsuit.",
                 &["lawsuit", "bankruptcy"],
             ),
-            ("该公司涉嫌诈骗和洗钱，已被制裁。", &["诈骗", "制裁", "洗钱"]),
+            ("该公司涉嫌诈骗和洗钱，已被制裁。", &["诈骗", "制裁", "洗钱", "涉嫌"]),
             (
                 "Counterfeit goods seized; customs investigation ongoing.",
                 &["counterfeit", "investigation"],
@@ -270,6 +307,7 @@ mod tests {
             "Temperature probes and sensors for labs.",
             "Our scampi and seafood are delivered fresh.",
             "Defraud-proof packaging? No, just strong boxes.",
+            "No complaints so far from 500 buyers; anti-fraud checks on every order.",
         ];
         for text in cases {
             assert!(adverse_terms(text).is_empty(), "{text}: {:?}", adverse_terms(text));

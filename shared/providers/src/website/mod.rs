@@ -139,22 +139,15 @@ impl WebsiteCrawler {
 
     async fn crawl(&self, start: &str) -> Result<Vec<Finding>, ProviderError> {
         let client = self.pages.as_ref().map_err(|_| ProviderError::NotConfigured)?;
-        let Some(home) = start_url(start) else {
+        let Some(entered) = start_url(start) else {
             return Err(ProviderError::Unreachable {
                 detail: format!("`{start}` is not a website address"),
             });
         };
-        let robots = self.robots(client, &home).await?;
-        if !robots.allowed(home.as_str()) {
-            tracing::info!(url = %home, "robots.txt disallows the home page; not crawling");
-            return Ok(Vec::new());
-        }
-        let fetched = self
-            .fetch_with_retries(client, &home, self.config.max_page_bytes)
-            .await?;
-        let Some(fetched) = self.home_answer(&home, fetched)? else {
+        let Home::Page(opened) = self.open_home(client, entered).await? else {
             return Ok(Vec::new());
         };
+        let HomePage { home, robots, fetched } = *opened;
         let Some(mut home_page) = read_page(&fetched) else {
             return Err(ProviderError::Malformed {
                 detail: format!(
@@ -194,6 +187,48 @@ impl WebsiteCrawler {
             }
         }
         Ok(findings)
+    }
+
+    /// The home page at the entered URL or, when its host is unreachable or has no such page, at the same address
+    /// over the other scheme (once, as browsers and crawlers do); the answer names the URL actually served.
+    async fn open_home(&self, client: &reqwest::Client, entered: Url) -> Result<Home, ProviderError> {
+        let first = self.home(client, &entered).await;
+        if !matches!(first, Ok(Home::Missing) | Err(ProviderError::Unreachable { .. })) {
+            return first;
+        }
+        let Some(other) = other_scheme(&entered) else {
+            return first;
+        };
+        match self.home(client, &other).await {
+            Ok(home) => {
+                if matches!(home, Home::Page(_)) {
+                    tracing::info!(entered = %entered, served = %other, "home page served over the other scheme");
+                }
+                Ok(home)
+            }
+            Err(err) => {
+                tracing::debug!(url = %other, error = %err, "the other scheme did not serve the home page either");
+                first
+            }
+        }
+    }
+
+    /// The home page at `url`, read as robots.txt allows.
+    async fn home(&self, client: &reqwest::Client, url: &Url) -> Result<Home, ProviderError> {
+        let robots = self.robots(client, url).await?;
+        if !robots.allowed(url.as_str()) {
+            tracing::info!(url = %url, "robots.txt disallows the home page; not crawling");
+            return Ok(Home::Disallowed);
+        }
+        let fetched = self.fetch_with_retries(client, url, self.config.max_page_bytes).await?;
+        Ok(match self.home_answer(url, fetched)? {
+            Some(fetched) => Home::Page(Box::new(HomePage {
+                home: url.clone(),
+                robots,
+                fetched,
+            })),
+            None => Home::Missing,
+        })
     }
 
     /// The home page's answer: a page, `None` when the site exists but has no such page, or why it could not be read.
@@ -310,18 +345,52 @@ impl WebsiteCrawler {
         }
     }
 
-    /// One GET with the policy's timeout; a successful body is read up to `limit` bytes.
+    /// One GET with the policy's timeout per request, following up to [`MAX_REDIRECTS`] redirects (across schemes
+    /// too); a successful body is read up to `limit` bytes. The answer carries the URL as the site names it.
     async fn fetch(&self, client: &reqwest::Client, url: &Url, limit: usize) -> Result<Fetched, ProviderError> {
-        let mut response = client
-            .get(url.as_str())
+        let mut url = url.clone();
+        for _ in 0..=MAX_REDIRECTS {
+            let response = self.send(client, &url).await?;
+            match redirect_target(&url, &response) {
+                Some(next) => url = next,
+                None => return self.read(url, response, limit).await,
+            }
+        }
+        Err(ProviderError::Transport {
+            detail: format!("{url}: more than {MAX_REDIRECTS} redirects"),
+        })
+    }
+
+    /// Sends one GET for `url`; with TLS offload an `https://` URL goes to the proxy as plain HTTP with
+    /// `X-Forwarded-Proto: https`.
+    async fn send(&self, client: &reqwest::Client, url: &Url) -> Result<reqwest::Response, ProviderError> {
+        let offload = self.offloads_tls(url);
+        let mut wire = url.clone();
+        if offload && wire.set_scheme("http").is_err() {
+            return Err(ProviderError::Transport {
+                detail: format!("{url} cannot be asked of the proxy over plain HTTP"),
+            });
+        }
+        let mut request = client
+            .get(wire.as_str())
             .header(
                 reqwest::header::ACCEPT,
                 "text/html,application/xhtml+xml,text/plain;q=0.9,*/*;q=0.5",
             )
-            .timeout(self.policy.timeout)
-            .send()
-            .await
-            .map_err(|err| self.send_error(&err))?;
+            .timeout(self.policy.timeout);
+        if offload {
+            request = request.header("x-forwarded-proto", "https");
+        }
+        request.send().await.map_err(|err| self.send_error(&err))
+    }
+
+    /// Whether `url` is fetched by asking the proxy to originate TLS ([`WebsiteConfig::proxy_originates_tls`]).
+    fn offloads_tls(&self, url: &Url) -> bool {
+        self.config.proxy_originates_tls && self.config.proxy.is_some() && url.scheme() == "https"
+    }
+
+    /// A final answer for `url`: its status and headers, and a successful body up to `limit` bytes.
+    async fn read(&self, url: Url, mut response: reqwest::Response, limit: usize) -> Result<Fetched, ProviderError> {
         let header = |name| {
             response
                 .headers()
@@ -332,7 +401,6 @@ impl WebsiteCrawler {
         let content_type = header(reqwest::header::CONTENT_TYPE);
         let retry_after_s = header(reqwest::header::RETRY_AFTER).and_then(|value| value.trim().parse().ok());
         let status = response.status();
-        let final_url = response.url().clone();
         let mut body = Vec::new();
         if status.is_success() {
             // Read no more than the budget: a page past it is cut, not refused.
@@ -344,7 +412,7 @@ impl WebsiteCrawler {
             }
         }
         Ok(Fetched {
-            url: final_url,
+            url,
             status,
             content_type,
             retry_after_s,
@@ -421,11 +489,28 @@ impl Provider for WebsiteCrawler {
                 )
                 .await
             }
-            other => Err(ProviderError::Malformed {
-                detail: format!("the website provider cannot answer {}", other.describe()),
-            }),
+            // Another channel's lookup: this provider knows nothing about it.
+            _ => Ok(Vec::new()),
         }
     }
+}
+
+/// What the home page lookup found.
+enum Home {
+    /// The home page answered.
+    Page(Box<HomePage>),
+    /// robots.txt keeps the crawler out of the home page.
+    Disallowed,
+    /// The site is there but has no such page (404, 410).
+    Missing,
+}
+
+/// A home page that answered: `home` is the URL asked for (the entered one or its other-scheme twin), `fetched` the
+/// answer after redirects.
+struct HomePage {
+    home: Url,
+    robots: Arc<Robots>,
+    fetched: Fetched,
 }
 
 /// One fetched URL.
@@ -442,7 +527,8 @@ struct Fetched {
 fn page_client(config: &WebsiteConfig) -> Result<reqwest::Client, String> {
     let mut builder = reqwest::Client::builder()
         .user_agent(USER_AGENT)
-        .redirect(reqwest::redirect::Policy::limited(MAX_REDIRECTS));
+        // Redirects are followed by `fetch`, which keeps the URL as the site names it when TLS is offloaded.
+        .redirect(reqwest::redirect::Policy::none());
     if let Some(proxy) = config.proxy.as_deref() {
         // Credentials in the proxy URL are sent as Proxy-Authorization: Basic (reqwest decodes them from the URL).
         // The URL itself is never logged, since it carries them.
@@ -467,6 +553,28 @@ fn start_url(raw: &str) -> Option<Url> {
     let mut url = Url::parse(&with_scheme).ok()?;
     url.set_fragment(None);
     (matches!(url.scheme(), "http" | "https") && url.host_str().is_some_and(|host| !host.is_empty())).then_some(url)
+}
+
+/// Where a redirect answer sends `url`: a 301/302/303/307/308 with a `Location` naming an http(s) URL.
+fn redirect_target(url: &Url, response: &reqwest::Response) -> Option<Url> {
+    if !matches!(response.status().as_u16(), 301 | 302 | 303 | 307 | 308) {
+        return None;
+    }
+    let location = response.headers().get(reqwest::header::LOCATION)?.to_str().ok()?;
+    let mut next = url.join(location.trim()).ok()?;
+    next.set_fragment(None);
+    matches!(next.scheme(), "http" | "https").then_some(next)
+}
+
+/// The same address over the other of http and https; `None` when the URL names a port, which is one service's.
+fn other_scheme(url: &Url) -> Option<Url> {
+    if url.port().is_some() {
+        return None;
+    }
+    let mut other = url.clone();
+    let scheme = if url.scheme() == "https" { "http" } else { "https" };
+    other.set_scheme(scheme).ok()?;
+    Some(other)
 }
 
 /// Reads a fetched body as HTML or plain text; `None` when it is neither (an image, a PDF, garbage).
@@ -661,6 +769,7 @@ mod tests {
         let config = WebsiteConfig {
             rdap_base_url: sandbox.base_url("w", ProviderSlug::Rdap),
             proxy: Some(sandbox.proxy_url("w")),
+            proxy_originates_tls: true,
             max_pages,
             max_page_bytes: 64 * 1024,
         };
@@ -875,6 +984,223 @@ mod tests {
         };
         let result = crawler(&sandbox, 12).lookup(&lookup).await;
         assert!(matches!(result, Err(ProviderError::Malformed { .. })), "{result:?}");
+    }
+
+    /// A world whose site exists over https only, as SCENARIOS.md's example has it.
+    fn https_site() -> World {
+        let pages: BTreeMap<String, String> = [
+            ("https://greenleaf-tea.example", HOME),
+            ("https://greenleaf-tea.example/about", ABOUT),
+            ("https://greenleaf-tea.example/contact", CONTACT),
+        ]
+        .into_iter()
+        .map(|(url, body)| (url.to_string(), body.to_string()))
+        .collect();
+        World {
+            web: Some(WebWorld {
+                pages,
+                domains: BTreeMap::new(),
+            }),
+            ..World::default()
+        }
+    }
+
+    #[tokio::test]
+    async fn an_https_only_site_is_crawled_through_the_proxy_with_https_urls_recorded() {
+        let sandbox = start(https_site()).await;
+        let findings = crawler(&sandbox, 12)
+            .lookup(&crawl("https://greenleaf-tea.example"))
+            .await
+            .expect("crawl succeeds");
+        assert_eq!(
+            urls(&findings),
+            vec![
+                "https://greenleaf-tea.example/",
+                "https://greenleaf-tea.example/contact",
+                "https://greenleaf-tea.example/about"
+            ]
+        );
+        for finding in &findings {
+            let Record::WebPage { url, .. } = &finding.record else {
+                panic!("not a web page: {finding:?}");
+            };
+            assert_eq!(url, &finding.source);
+        }
+        let (_, _, _, emails, ..) = page(&findings[1]);
+        assert!(emails.contains(&"sales@acme.example".to_string()), "{emails:?}");
+    }
+
+    #[tokio::test]
+    async fn a_bare_domain_of_an_https_only_site_falls_back_to_https() {
+        let sandbox = start(https_site()).await;
+        let findings = crawler(&sandbox, 12)
+            .lookup(&crawl("greenleaf-tea.example"))
+            .await
+            .expect("crawl succeeds");
+        assert_eq!(urls(&findings)[0], "https://greenleaf-tea.example/");
+        assert_eq!(findings.len(), 3, "{:?}", urls(&findings));
+    }
+
+    #[tokio::test]
+    async fn an_http_site_entered_as_https_falls_back_to_http() {
+        let sandbox = start(site(&[])).await;
+        let findings = crawler(&sandbox, 3)
+            .lookup(&crawl("https://acme.example"))
+            .await
+            .expect("crawl succeeds");
+        assert_eq!(
+            urls(&findings),
+            vec![
+                "http://acme.example/",
+                "http://acme.example/contact",
+                "http://acme.example/about"
+            ]
+        );
+    }
+
+    #[tokio::test]
+    async fn an_unknown_https_host_is_unreachable() {
+        let sandbox = start(https_site()).await;
+        let result = crawler(&sandbox, 12)
+            .lookup(&crawl("https://no-such-company.example"))
+            .await;
+        assert!(matches!(result, Err(ProviderError::Unreachable { .. })), "{result:?}");
+    }
+
+    #[tokio::test]
+    async fn a_missing_https_home_page_on_a_live_host_is_an_empty_answer() {
+        let sandbox = start(https_site()).await;
+        let result = crawler(&sandbox, 12)
+            .lookup(&crawl("https://greenleaf-tea.example/old-home"))
+            .await;
+        assert_eq!(result, Ok(Vec::new()));
+    }
+
+    /// A forward proxy with TLS offload in front of a site that redirects between schemes: answers by the URL the
+    /// client means (`X-Forwarded-Proto` names its scheme), and records every URL it was asked for.
+    async fn redirecting_proxy(
+        routes: &'static [(&'static str, u16, &'static str)],
+    ) -> (String, Arc<Mutex<Vec<String>>>) {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let addr = listener.local_addr().expect("local address");
+        let asked = Arc::new(Mutex::new(Vec::new()));
+        let log = asked.clone();
+        tokio::spawn(async move {
+            while let Ok((mut socket, _)) = listener.accept().await {
+                let log = log.clone();
+                tokio::spawn(async move {
+                    let mut head = Vec::new();
+                    let mut buf = [0u8; 4096];
+                    while !head.windows(4).any(|window| window == b"\r\n\r\n") {
+                        match socket.read(&mut buf).await {
+                            Ok(0) | Err(_) => return,
+                            Ok(n) => head.extend_from_slice(&buf[..n]),
+                        }
+                    }
+                    let head = String::from_utf8_lossy(&head).to_string();
+                    let mut lines = head.split("\r\n");
+                    let target = lines
+                        .next()
+                        .and_then(|line| line.split(' ').nth(1))
+                        .unwrap_or_default()
+                        .to_string();
+                    let proto = lines
+                        .filter_map(|line| line.split_once(':'))
+                        .find(|(name, _)| name.trim().eq_ignore_ascii_case("x-forwarded-proto"))
+                        .map(|(_, value)| value.trim().to_string());
+                    let mut wanted = Url::parse(&target).expect("absolute-form request");
+                    if let Some(proto) = proto {
+                        wanted.set_scheme(&proto).expect("http or https");
+                    }
+                    log.lock().expect("log").push(wanted.to_string());
+                    let route = routes.iter().find(|(url, ..)| *url == wanted.as_str());
+                    let (status, extra, body) = match route {
+                        Some((_, 200, body)) => (200, String::new(), *body),
+                        Some((_, status, location)) => (*status, format!("Location: {location}\r\n"), ""),
+                        None => (404, String::new(), "<html><body>Not Found</body></html>"),
+                    };
+                    let answer = format!(
+                        "HTTP/1.1 {status} X\r\n{extra}Content-Type: text/html\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                        body.len()
+                    );
+                    let _ = socket.write_all(answer.as_bytes()).await;
+                    let _ = socket.shutdown().await;
+                });
+            }
+        });
+        (format!("http://w:sandbox@{addr}"), asked)
+    }
+
+    fn proxied_crawler(proxy: String) -> WebsiteCrawler {
+        let config = WebsiteConfig {
+            proxy: Some(proxy),
+            proxy_originates_tls: true,
+            ..WebsiteConfig::default()
+        };
+        WebsiteCrawler::new(config, policy())
+    }
+
+    #[tokio::test]
+    async fn redirects_between_http_and_https_are_followed_and_recorded_as_served() {
+        static ROUTES: &[(&str, u16, &str)] = &[
+            ("http://shift.example/", 301, "https://shift.example/"),
+            (
+                "https://shift.example/",
+                200,
+                r#"<html><body><a href="/about">About</a> <a href="http://shift.example/contact">Contact</a></body></html>"#,
+            ),
+            ("https://shift.example/about", 200, "<html><body>About</body></html>"),
+            ("http://shift.example/contact", 308, "https://shift.example/contact"),
+            (
+                "https://shift.example/contact",
+                200,
+                "<html><body>Contact</body></html>",
+            ),
+            ("https://back.example/", 302, "http://back.example/home"),
+            ("http://back.example/home", 200, "<html><body>Home</body></html>"),
+        ];
+        let (proxy, asked) = redirecting_proxy(ROUTES).await;
+        let crawler = proxied_crawler(proxy);
+        let findings = crawler
+            .lookup(&crawl("http://shift.example"))
+            .await
+            .expect("crawl succeeds");
+        assert_eq!(
+            urls(&findings),
+            vec![
+                "https://shift.example/",
+                "https://shift.example/contact",
+                "https://shift.example/about"
+            ]
+        );
+        let findings = crawler
+            .lookup(&crawl("https://back.example/"))
+            .await
+            .expect("crawl succeeds");
+        assert_eq!(urls(&findings), vec!["http://back.example/home"]);
+        let asked = asked.lock().expect("log").clone();
+        // robots.txt is asked of the entered origin; https pages reach the proxy as plain HTTP with X-Forwarded-Proto.
+        for url in [
+            "http://shift.example/robots.txt",
+            "http://shift.example/contact",
+            "https://shift.example/contact",
+            "https://shift.example/about",
+        ] {
+            assert!(asked.contains(&url.to_string()), "{url} not in {asked:?}");
+        }
+    }
+
+    #[tokio::test]
+    async fn a_redirect_loop_is_a_transport_error() {
+        static ROUTES: &[(&str, u16, &str)] = &[
+            ("http://loop.example/", 301, "https://loop.example/"),
+            ("https://loop.example/", 301, "http://loop.example/"),
+        ];
+        let (proxy, _) = redirecting_proxy(ROUTES).await;
+        let result = proxied_crawler(proxy).lookup(&crawl("http://loop.example/")).await;
+        assert!(matches!(result, Err(ProviderError::Transport { .. })), "{result:?}");
     }
 
     #[test]

@@ -134,7 +134,7 @@ fn rank<'a>(documents: &'a [SearchDocument], query: &str) -> Vec<&'a SearchDocum
         })
         .filter(|(score, _)| *score > 0)
         .collect();
-    scored.sort_by(|a, b| b.0.cmp(&a.0));
+    scored.sort_by_key(|entry| std::cmp::Reverse(entry.0));
     scored.into_iter().map(|(_, document)| document).collect()
 }
 

@@ -350,7 +350,7 @@ fn rank<'a, T>(records: &'a [T], criteria: &Criteria, facts: impl Fn(&T) -> Fact
             Some((score, likelihood, record))
         })
         .collect();
-    scored.sort_by(|a, b| b.0.cmp(&a.0));
+    scored.sort_by_key(|entry| std::cmp::Reverse(entry.0));
     scored
         .into_iter()
         .map(|(_, likelihood, record)| (likelihood, record))

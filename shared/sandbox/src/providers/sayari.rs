@@ -146,9 +146,10 @@ fn error(status: StatusCode, message: &str) -> Response {
     )
 }
 
-/// Lower case, punctuation to spaces, whitespace collapsed (SCENARIOS.md's customs name match).
+/// Folded (case, diacritics: BAJÍO = bajio), punctuation to spaces, whitespace collapsed (SCENARIOS.md's customs name match).
 fn normalize(name: &str) -> String {
-    name.chars()
+    shadowhunter_core::matching::text::fold(name)
+        .chars()
         .map(|c| if c.is_alphanumeric() { c } else { ' ' })
         .collect::<String>()
         .to_lowercase()
