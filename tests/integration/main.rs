@@ -2,5 +2,5 @@
 
 mod eval;
 mod faults;
-
+mod http_api;
 mod support;
