@@ -292,6 +292,93 @@ pub fn code_of_name(text: &str) -> Option<&'static str> {
         .map(|(code, _, _)| code)
 }
 
+/// The countries a free text names, by name or alias. Short upper-case aliases (US, UK, UAE) count only
+/// in upper case, so the pronoun "us" is not the United States.
+pub fn mentioned_in(text: &str) -> Vec<&'static str> {
+    let folded = crate::matching::text::fold(text);
+    let words: Vec<&str> = folded
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|word| !word.is_empty())
+        .collect();
+    let raw_words: Vec<&str> = text
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|word| !word.is_empty())
+        .collect();
+    let contains_phrase = |haystack: &[&str], phrase: &[&str]| {
+        !phrase.is_empty() && haystack.windows(phrase.len()).any(|window| window == phrase)
+    };
+    rows()
+        .filter(|(_, name, aliases)| {
+            std::iter::once(*name)
+                .chain(aliases.split(';'))
+                .filter(|spelling| !spelling.is_empty())
+                .any(|spelling| {
+                    let is_acronym = spelling.chars().filter(|c| c.is_alphabetic()).count() <= 3
+                        && spelling.chars().all(|c| c.is_uppercase() || !c.is_alphabetic());
+                    if is_acronym {
+                        let phrase: Vec<&str> = spelling
+                            .split(|c: char| !c.is_alphanumeric())
+                            .filter(|w| !w.is_empty())
+                            .collect();
+                        contains_phrase(&raw_words, &phrase)
+                    } else if spelling.chars().any(|c| c as u32 >= 0x2E80) {
+                        // CJK is written without spaces: a substring is a mention.
+                        text.contains(spelling)
+                    } else {
+                        let folded_spelling = crate::matching::text::fold(spelling);
+                        let phrase: Vec<&str> = folded_spelling
+                            .split(|c: char| !c.is_alphanumeric())
+                            .filter(|w| !w.is_empty())
+                            .collect();
+                        contains_phrase(&words, &phrase)
+                    }
+                })
+        })
+        .map(|(code, _, _)| code)
+        .collect()
+}
+
+/// ISO 3166-1 alpha-3 → alpha-2 pairs, five letters each (`CHNCN`); Kosovo's user-assigned `XKX` → `XK` too.
+const ALPHA3_TO_ALPHA2: &str = " \
+ABWAW AFGAF AGOAO AIAAI ALAAX ALBAL ANDAD AREAE ARGAR ARMAM ASMAS ATAAQ ATFTF ATGAG AUSAU AUTAT \
+AZEAZ BDIBI BELBE BENBJ BESBQ BFABF BGDBD BGRBG BHRBH BHSBS BIHBA BLMBL BLRBY BLZBZ BMUBM BOLBO \
+BRABR BRBBB BRNBN BTNBT BVTBV BWABW CAFCF CANCA CCKCC CHECH CHLCL CHNCN CIVCI CMRCM CODCD COGCG \
+COKCK COLCO COMKM CPVCV CRICR CUBCU CUWCW CXRCX CYMKY CYPCY CZECZ DEUDE DJIDJ DMADM DNKDK DOMDO \
+DZADZ ECUEC EGYEG ERIER ESHEH ESPES ESTEE ETHET FINFI FJIFJ FLKFK FRAFR FROFO FSMFM GABGA GBRGB \
+GEOGE GGYGG GHAGH GIBGI GINGN GLPGP GMBGM GNBGW GNQGQ GRCGR GRDGD GRLGL GTMGT GUFGF GUMGU GUYGY \
+HKGHK HMDHM HNDHN HRVHR HTIHT HUNHU IDNID IMNIM INDIN IOTIO IRLIE IRNIR IRQIQ ISLIS ISRIL ITAIT \
+JAMJM JEYJE JORJO JPNJP KAZKZ KENKE KGZKG KHMKH KIRKI KNAKN KORKR KWTKW LAOLA LBNLB LBRLR LBYLY \
+LCALC LIELI LKALK LSOLS LTULT LUXLU LVALV MACMO MAFMF MARMA MCOMC MDAMD MDGMG MDVMV MEXMX MHLMH \
+MKDMK MLIML MLTMT MMRMM MNEME MNGMN MNPMP MOZMZ MRTMR MSRMS MTQMQ MUSMU MWIMW MYSMY MYTYT NAMNA \
+NCLNC NERNE NFKNF NGANG NICNI NIUNU NLDNL NORNO NPLNP NRUNR NZLNZ OMNOM PAKPK PANPA PCNPN PERPE \
+PHLPH PLWPW PNGPG POLPL PRIPR PRKKP PRTPT PRYPY PSEPS PYFPF QATQA REURE ROURO RUSRU RWARW SAUSA \
+SDNSD SENSN SGPSG SGSGS SHNSH SJMSJ SLBSB SLESL SLVSV SMRSM SOMSO SPMPM SRBRS SSDSS STPST SURSR \
+SVKSK SVNSI SWESE SWZSZ SXMSX SYCSC SYRSY TCATC TCDTD TGOTG THATH TJKTJ TKLTK TKMTM TLSTL TONTO \
+TTOTT TUNTN TURTR TUVTV TWNTW TZATZ UGAUG UKRUA UMIUM URYUY USAUS UZBUZ VATVA VCTVC VENVE VGBVG \
+VIRVI VNMVN VUTVU WLFWF WSMWS YEMYE ZAFZA ZMBZM ZWEZW XKXXK";
+
+fn alpha3_pairs() -> impl Iterator<Item = (&'static str, &'static str)> {
+    ALPHA3_TO_ALPHA2
+        .split_whitespace()
+        .filter_map(|pair| Some((pair.get(..3)?, pair.get(3..)?)))
+}
+
+/// The alpha-2 code of an alpha-3 code (`CHN` → `CN`), in any case.
+pub fn alpha2_of_alpha3(code: &str) -> Option<&'static str> {
+    let code = code.trim().to_ascii_uppercase();
+    alpha3_pairs()
+        .find(|(alpha3, _)| *alpha3 == code)
+        .map(|(_, alpha2)| alpha2)
+}
+
+/// The alpha-3 code of an alpha-2 code (`CN` → `CHN`), in any case.
+pub fn alpha3_of(code: &str) -> Option<&'static str> {
+    let code = code.trim().to_ascii_uppercase();
+    alpha3_pairs()
+        .find(|(_, alpha2)| *alpha2 == code)
+        .map(|(alpha3, _)| alpha3)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -304,5 +391,16 @@ mod tests {
         assert_eq!(code_of_name("Narnia"), None);
         assert!(spellings_of("US").contains(&"USA"));
         assert_eq!(rows().count(), 249);
+        assert_eq!(alpha2_of_alpha3("chn"), Some("CN"));
+        assert_eq!(alpha3_of("de"), Some("DEU"));
+        assert_eq!(alpha3_of("ZZ"), None);
+    }
+
+    #[test]
+    fn countries_named_in_text_are_found_but_the_pronoun_us_is_not_a_country() {
+        assert_eq!(mentioned_in("Contact us for a quote"), Vec::<&str>::new());
+        assert_eq!(mentioned_in("Exports to the US and Viet Nam"), vec!["US", "VN"]);
+        assert_eq!(mentioned_in("深圳位于中国南部"), vec!["CN"]);
+        assert_eq!(mentioned_in("a trader in the United Arab Emirates"), vec!["AE"]);
     }
 }

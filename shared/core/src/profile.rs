@@ -203,6 +203,56 @@ impl SubjectProfile {
             .filter(|domain| !domain::is_free_mail(domain))
     }
 
+    /// Place names of the entered address (city, district, region): its alphabetic words less street vocabulary.
+    pub fn locality_tokens(&self) -> Vec<String> {
+        const STREET_WORDS: &[&str] = &[
+            "road",
+            "street",
+            "avenue",
+            "district",
+            "industrial",
+            "estate",
+            "building",
+            "floor",
+            "suite",
+            "unit",
+            "zone",
+            "park",
+            "city",
+            "province",
+            "state",
+            "county",
+            "town",
+            "village",
+            "block",
+            "lane",
+            "plot",
+            "area",
+            "room",
+            "tower",
+            "plaza",
+            "center",
+            "centre",
+            "north",
+            "south",
+            "east",
+            "west",
+            "new",
+            "free",
+        ];
+        self.address
+            .as_deref()
+            .map(text::tokens)
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|token| {
+                token.chars().count() >= 4
+                    && token.chars().all(char::is_alphabetic)
+                    && !STREET_WORDS.contains(&token.as_str())
+            })
+            .collect()
+    }
+
     /// The core name's tokens less place and generic business words: what makes the name this company's.
     pub fn distinctive_tokens(&self) -> Vec<String> {
         text::tokens(&self.core_name)

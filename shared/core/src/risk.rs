@@ -82,10 +82,20 @@ fn contact_unverified(profile: &SubjectProfile, verdicts: &[ChannelVerdict]) -> 
                 .any(|field| matches!(field.field, Field::Contact | Field::Employer) && field.outcome == outcome)
         })
     };
-    let could_verify = verdicts.iter().any(|verdict| {
-        matches!(verdict.channel, Channel::Linkedin | Channel::Website | Channel::Search)
-            && verdict.verdict != Verdict::Unavailable
-    });
+    // LinkedIn is where people and employers are verified; when it could not be searched the contact is
+    // unknown rather than unverified (faults alone do not raise risk). Without LinkedIn requested, the
+    // website and search stand in.
+    let searched = |channel: Channel| {
+        verdicts
+            .iter()
+            .any(|verdict| verdict.channel == channel && verdict.verdict != Verdict::Unavailable)
+    };
+    let linkedin_requested = verdicts.iter().any(|verdict| verdict.channel == Channel::Linkedin);
+    let could_verify = if linkedin_requested {
+        searched(Channel::Linkedin)
+    } else {
+        searched(Channel::Website) || searched(Channel::Search)
+    };
     about_contact(Outcome::Mismatch) || (could_verify && !about_contact(Outcome::Match))
 }
 

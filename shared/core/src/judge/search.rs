@@ -28,7 +28,7 @@ pub(super) fn judge(profile: &SubjectProfile, evidence: &Evidence) -> Judgement 
             .as_deref()
             .is_some_and(|website| domain::same_site(website, url));
         if profile.is_company() {
-            if !(own_site || profile.is_mentioned_in(&body)) {
+            if !(own_site || profile.is_mentioned_in(&body)) || (!own_site && about_a_namesake_abroad(profile, &body)) {
                 continue;
             }
             judgement.mark_relevant(index);
@@ -56,7 +56,12 @@ pub(super) fn judge(profile: &SubjectProfile, evidence: &Evidence) -> Judgement 
             compare_employer_in_text(&mut judgement, profile, &body, index);
         }
         let adverse = signals::adverse_terms(&body);
-        if !own_site && !adverse.is_empty() {
+        if !adverse.is_empty() && signals::victim_context(&body) {
+            judgement.note(format!(
+                "{} reports wrongdoing against the subject, not by it",
+                Evidence::finding_id(evidence.channel, index)
+            ));
+        } else if !own_site && !adverse.is_empty() {
             judgement.flag(Flag::AdverseMedia);
             judgement.note(format!(
                 "adverse media in {}: {}",
@@ -66,6 +71,23 @@ pub(super) fn judge(profile: &SubjectProfile, evidence: &Evidence) -> Judgement 
         }
     }
     judgement
+}
+
+/// A result that places the name in other countries only — none of them the subject's, and none of the
+/// subject's own place names — is about a namesake abroad.
+fn about_a_namesake_abroad(profile: &SubjectProfile, body: &str) -> bool {
+    let Some(country) = profile.country.as_deref() else {
+        return false;
+    };
+    let named = crate::countries::mentioned_in(body);
+    if named.is_empty() || named.contains(&country) {
+        return false;
+    }
+    let body_tokens = text::tokens(body);
+    !profile
+        .locality_tokens()
+        .iter()
+        .any(|token| body_tokens.contains(token))
 }
 
 /// A result is about the person checked when it names them and something else ties it to them:
