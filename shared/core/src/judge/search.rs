@@ -28,7 +28,9 @@ pub(super) fn judge(profile: &SubjectProfile, evidence: &Evidence) -> Judgement 
             .as_deref()
             .is_some_and(|website| domain::same_site(website, url));
         if profile.is_company() {
-            if !(own_site || profile.is_mentioned_in(&body)) || (!own_site && about_a_namesake_abroad(profile, &body)) {
+            let about_subject =
+                own_site || (profile.is_mentioned_in(&body) && !about_a_namesake_abroad(profile, &body));
+            if !about_subject {
                 continue;
             }
             judgement.mark_relevant(index);
