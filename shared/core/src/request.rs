@@ -277,7 +277,9 @@ impl Phone {
     }
 }
 
-/// An X/Twitter username without the `@` (1 to 15 of letters, digits, underscore); a profile URL is accepted too.
+/// An X/Twitter username without the `@` (letters, digits, underscore); a profile URL is accepted too.
+/// X allows 15 characters today; longer legacy or mistyped handles are kept (the lookup then finds nothing)
+/// rather than refusing the whole check.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct TwitterHandle(String);
 string_newtype!(TwitterHandle);
@@ -293,7 +295,7 @@ impl TwitterHandle {
         } else {
             trimmed.strip_prefix('@').unwrap_or(trimmed)
         };
-        let valid = (1..=15).contains(&handle.len()) && handle.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+        let valid = (1..=50).contains(&handle.len()) && handle.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
         if valid {
             Ok(Self(handle.to_string()))
         } else {

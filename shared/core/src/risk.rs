@@ -39,11 +39,18 @@ pub fn cross_channel_flags(profile: &SubjectProfile, verdicts: &[ChannelVerdict]
         if domain::is_free_mail(email_domain) {
             flags.insert(Flag::FreeEmailDomain);
         }
-        if profile
+        // The company's own channels publishing the very address settle it, whatever its domain.
+        let published_by_company = verdicts.iter().any(|verdict| {
+            verdict
+                .fields
+                .iter()
+                .any(|field| field.field == Field::Email && field.outcome == Outcome::Match)
+        });
+        let foreign_domain = profile
             .website
             .as_deref()
-            .is_some_and(|website| !domain::same_site(email_domain, website))
-        {
+            .is_some_and(|website| !domain::same_site(email_domain, website));
+        if foreign_domain && !published_by_company {
             flags.insert(Flag::EmailDomainMismatch);
         }
     }

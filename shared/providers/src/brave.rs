@@ -148,16 +148,11 @@ fn strip_tags(text: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use std::time::Duration;
-
     use serde_json::json;
-    use shadowhunter_sandbox::{ProviderSlug, RunningSandbox, Sandbox, World};
+    use shadowhunter_sandbox::{ProviderSlug, RunningSandbox, World};
 
     use super::*;
-
-    fn world(value: serde_json::Value) -> World {
-        serde_json::from_value(value).expect("test world is valid")
-    }
+    use crate::test_support::{self, start, start_faulty, world};
 
     fn tea_world() -> World {
         world(json!({
@@ -177,28 +172,8 @@ mod tests {
         }))
     }
 
-    fn fast_policy() -> HttpPolicy {
-        HttpPolicy {
-            timeout: Duration::from_millis(300),
-            max_retries: 0,
-            max_retry_wait: Duration::from_secs(2),
-        }
-    }
-
-    async fn start(world: World) -> RunningSandbox {
-        Sandbox::new()
-            .with_world("w", world)
-            .start("127.0.0.1:0".parse().expect("loopback address"))
-            .await
-            .expect("sandbox starts")
-    }
-
     fn adapter(sandbox: &RunningSandbox, key: &str) -> BraveSearch {
-        BraveSearch::new(
-            crate::http::client(),
-            Endpoint::new(sandbox.base_url("w", ProviderSlug::Brave), key),
-            fast_policy(),
-        )
+        test_support::adapter(BraveSearch::new, sandbox, ProviderSlug::Brave, key)
     }
 
     async fn search(adapter: &BraveSearch, query: &str) -> Result<Vec<Finding>, ProviderError> {
@@ -206,7 +181,7 @@ mod tests {
     }
 
     async fn faulty(fault: &str) -> Result<Vec<Finding>, ProviderError> {
-        let sandbox = start(world(json!({ "faults": { "search": fault } }))).await;
+        let sandbox = start_faulty("search", fault).await;
         search(&adapter(&sandbox, "test-key"), "anything").await
     }
 
@@ -290,36 +265,7 @@ mod tests {
         assert_eq!(outcome, Err(ProviderError::Unavailable { status: 422 }));
     }
 
-    #[tokio::test]
-    async fn when_provider_answers_503_lookup_is_unavailable() {
-        assert_eq!(
-            faulty("unavailable").await,
-            Err(ProviderError::Unavailable { status: 503 })
-        );
-    }
-
-    #[tokio::test]
-    async fn when_provider_rate_limits_lookup_is_rate_limited_with_its_retry_after() {
-        assert_eq!(
-            faulty("rate_limited").await,
-            Err(ProviderError::RateLimited {
-                retry_after_s: Some(30)
-            })
-        );
-    }
-
-    #[tokio::test]
-    async fn when_provider_answers_garbage_lookup_is_malformed() {
-        assert!(matches!(
-            faulty("malformed").await,
-            Err(ProviderError::Malformed { .. })
-        ));
-    }
-
-    #[tokio::test]
-    async fn when_provider_never_answers_lookup_times_out() {
-        assert_eq!(faulty("timeout").await, Err(ProviderError::Timeout { timeout_ms: 300 }));
-    }
+    test_support::fault_tests!();
 
     #[tokio::test]
     async fn json_that_is_not_a_brave_search_answer_is_malformed() {

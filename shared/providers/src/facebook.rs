@@ -8,6 +8,7 @@ use shadowhunter_core::{Channel, Finding, Lookup, ProviderError, Record};
 
 use crate::config::Endpoint;
 use crate::http::{self, HttpPolicy};
+use crate::text::non_empty;
 
 /// The Page fields read; public Pages expose them to apps with Page Public Metadata Access.
 const PAGE_FIELDS: &str =
@@ -177,12 +178,6 @@ fn page_alias(url: &str) -> Option<String> {
     Some(segment.to_lowercase())
 }
 
-fn non_empty(value: Option<String>) -> Option<String> {
-    value
-        .map(|value| value.trim().to_string())
-        .filter(|value| !value.is_empty())
-}
-
 /// A Page node; Graph omits every field the Page has not set.
 #[derive(Debug, Deserialize)]
 struct GraphPage {
@@ -262,13 +257,11 @@ impl GraphError {
 
 #[cfg(test)]
 mod tests {
-    use std::net::SocketAddr;
-    use std::time::Duration;
-
     use shadowhunter_sandbox::scenario::{FacebookPageRecord, FacebookWorld};
-    use shadowhunter_sandbox::{Fault, ProviderSlug, RunningSandbox, Sandbox, World};
+    use shadowhunter_sandbox::{Fault, ProviderSlug, RunningSandbox, World};
 
     use super::*;
+    use crate::test_support::{self, exact_fault_cases, start};
 
     fn greenleaf() -> FacebookPageRecord {
         FacebookPageRecord {
@@ -304,26 +297,8 @@ mod tests {
         }
     }
 
-    async fn start(world: World) -> RunningSandbox {
-        let addr: SocketAddr = "127.0.0.1:0".parse().expect("literal address");
-        Sandbox::new()
-            .with_world("w", world)
-            .start(addr)
-            .await
-            .expect("sandbox starts")
-    }
-
     fn adapter(sandbox: &RunningSandbox) -> FacebookGraph {
-        let policy = HttpPolicy {
-            timeout: Duration::from_millis(300),
-            max_retries: 0,
-            max_retry_wait: Duration::from_millis(0),
-        };
-        FacebookGraph::new(
-            http::client(),
-            Endpoint::new(sandbox.base_url("w", ProviderSlug::Facebook), "test-token"),
-            policy,
-        )
+        test_support::adapter(FacebookGraph::new, sandbox, ProviderSlug::Facebook, "test-token")
     }
 
     fn faulty(fault: Fault) -> World {
@@ -394,17 +369,7 @@ mod tests {
 
     #[tokio::test]
     async fn provider_faults_become_the_matching_errors() {
-        let cases = [
-            (Fault::Unavailable, ProviderError::Unavailable { status: 503 }),
-            (
-                Fault::RateLimited,
-                ProviderError::RateLimited {
-                    retry_after_s: Some(shadowhunter_sandbox::server::RATE_LIMIT_RETRY_AFTER_S),
-                },
-            ),
-            (Fault::Timeout, ProviderError::Timeout { timeout_ms: 300 }),
-        ];
-        for (fault, expected) in cases {
+        for (fault, expected) in exact_fault_cases() {
             let sandbox = start(faulty(fault)).await;
             let lookup = Lookup::FacebookPage {
                 url: "https://www.facebook.com/greenleaftea".into(),

@@ -15,6 +15,9 @@ pub mod facebook;
 pub mod http;
 pub mod pdl;
 pub mod sayari;
+#[cfg(test)]
+pub(crate) mod test_support;
+mod text;
 pub mod website;
 pub mod x;
 

@@ -14,6 +14,7 @@ use shadowhunter_core::{Channel, Finding, Lookup, ProviderError, Record};
 
 use crate::config::Endpoint;
 use crate::http::{HttpPolicy, send_json};
+use crate::text::non_empty;
 
 /// Candidates asked for per search; enough to hold namesakes, few enough to keep credits low (PDL bills per record).
 const SEARCH_SIZE: u32 = 10;
@@ -133,12 +134,6 @@ fn public_linkedin_url(raw: &str) -> String {
         .trim_start_matches("http://")
         .trim_start_matches("www.");
     format!("https://www.{bare}")
-}
-
-fn non_empty(value: Option<String>) -> Option<String> {
-    value
-        .map(|value| value.trim().to_string())
-        .filter(|value| !value.is_empty())
 }
 
 /// A finding's source: the profile URL, else the URL that was asked for, else PDL's record id.
@@ -272,15 +267,10 @@ impl Person {
 
 #[cfg(test)]
 mod tests {
-    use std::time::Duration;
-
-    use shadowhunter_sandbox::{ProviderSlug, RunningSandbox, Sandbox, World};
+    use shadowhunter_sandbox::{ProviderSlug, RunningSandbox, World};
 
     use super::*;
-
-    fn world(value: Value) -> World {
-        serde_json::from_value(value).expect("test world is valid")
-    }
+    use crate::test_support::{self, start, start_faulty, world};
 
     fn tea_world() -> World {
         world(json!({
@@ -305,32 +295,12 @@ mod tests {
         }))
     }
 
-    fn fast_policy() -> HttpPolicy {
-        HttpPolicy {
-            timeout: Duration::from_millis(300),
-            max_retries: 0,
-            max_retry_wait: Duration::from_secs(2),
-        }
-    }
-
-    async fn start(world: World) -> RunningSandbox {
-        Sandbox::new()
-            .with_world("w", world)
-            .start("127.0.0.1:0".parse().expect("loopback address"))
-            .await
-            .expect("sandbox starts")
-    }
-
     fn adapter(sandbox: &RunningSandbox, key: &str) -> PeopleDataLabs {
-        PeopleDataLabs::new(
-            crate::http::client(),
-            Endpoint::new(sandbox.base_url("w", ProviderSlug::Pdl), key),
-            fast_policy(),
-        )
+        test_support::adapter(PeopleDataLabs::new, sandbox, ProviderSlug::Pdl, key)
     }
 
     async fn faulty(fault: &str) -> Result<Vec<Finding>, ProviderError> {
-        let sandbox = start(world(json!({ "faults": { "linkedin": fault } }))).await;
+        let sandbox = start_faulty("linkedin", fault).await;
         adapter(&sandbox, "test-key")
             .lookup(&Lookup::CompanyProfile {
                 url: "https://www.linkedin.com/company/greenleaf-tea".into(),
@@ -472,36 +442,7 @@ mod tests {
         assert_eq!(outcome, Err(ProviderError::Unavailable { status: 401 }));
     }
 
-    #[tokio::test]
-    async fn when_provider_answers_503_lookup_is_unavailable() {
-        assert_eq!(
-            faulty("unavailable").await,
-            Err(ProviderError::Unavailable { status: 503 })
-        );
-    }
-
-    #[tokio::test]
-    async fn when_provider_rate_limits_lookup_is_rate_limited_with_its_retry_after() {
-        assert_eq!(
-            faulty("rate_limited").await,
-            Err(ProviderError::RateLimited {
-                retry_after_s: Some(30)
-            })
-        );
-    }
-
-    #[tokio::test]
-    async fn when_provider_answers_garbage_lookup_is_malformed() {
-        assert!(matches!(
-            faulty("malformed").await,
-            Err(ProviderError::Malformed { .. })
-        ));
-    }
-
-    #[tokio::test]
-    async fn when_provider_never_answers_lookup_times_out() {
-        assert_eq!(faulty("timeout").await, Err(ProviderError::Timeout { timeout_ms: 300 }));
-    }
+    test_support::fault_tests!();
 
     #[tokio::test]
     async fn lookups_of_other_channels_are_answered_with_nothing() {

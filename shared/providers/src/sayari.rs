@@ -309,34 +309,11 @@ fn weight_kg(weights: &[Weight]) -> Option<f64> {
     of_kind("gross_weight").or_else(|| weights.iter().find_map(in_kg))
 }
 
-/// ISO alpha-3 → alpha-2 pairs, five letters each (`CHNCN`); Sayari's country enum is alpha-3.
-const ALPHA3_TO_ALPHA2: &str = " \
-ABWAW AFGAF AGOAO AIAAI ALAAX ALBAL ANDAD AREAE ARGAR ARMAM ASMAS ATAAQ ATFTF ATGAG AUSAU AUTAT \
-AZEAZ BDIBI BELBE BENBJ BESBQ BFABF BGDBD BGRBG BHRBH BHSBS BIHBA BLMBL BLRBY BLZBZ BMUBM BOLBO \
-BRABR BRBBB BRNBN BTNBT BVTBV BWABW CAFCF CANCA CCKCC CHECH CHLCL CHNCN CIVCI CMRCM CODCD COGCG \
-COKCK COLCO COMKM CPVCV CRICR CUBCU CUWCW CXRCX CYMKY CYPCY CZECZ DEUDE DJIDJ DMADM DNKDK DOMDO \
-DZADZ ECUEC EGYEG ERIER ESHEH ESPES ESTEE ETHET FINFI FJIFJ FLKFK FRAFR FROFO FSMFM GABGA GBRGB \
-GEOGE GGYGG GHAGH GIBGI GINGN GLPGP GMBGM GNBGW GNQGQ GRCGR GRDGD GRLGL GTMGT GUFGF GUMGU GUYGY \
-HKGHK HMDHM HNDHN HRVHR HTIHT HUNHU IDNID IMNIM INDIN IOTIO IRLIE IRNIR IRQIQ ISLIS ISRIL ITAIT \
-JAMJM JEYJE JORJO JPNJP KAZKZ KENKE KGZKG KHMKH KIRKI KNAKN KORKR KWTKW LAOLA LBNLB LBRLR LBYLY \
-LCALC LIELI LKALK LSOLS LTULT LUXLU LVALV MACMO MAFMF MARMA MCOMC MDAMD MDGMG MDVMV MEXMX MHLMH \
-MKDMK MLIML MLTMT MMRMM MNEME MNGMN MNPMP MOZMZ MRTMR MSRMS MTQMQ MUSMU MWIMW MYSMY MYTYT NAMNA \
-NCLNC NERNE NFKNF NGANG NICNI NIUNU NLDNL NORNO NPLNP NRUNR NZLNZ OMNOM PAKPK PANPA PCNPN PERPE \
-PHLPH PLWPW PNGPG POLPL PRIPR PRKKP PRTPT PRYPY PSEPS PYFPF QATQA REURE ROURO RUSRU RWARW SAUSA \
-SDNSD SENSN SGPSG SGSGS SHNSH SJMSJ SLBSB SLESL SLVSV SMRSM SOMSO SPMPM SRBRS SSDSS STPST SURSR \
-SVKSK SVNSI SWESE SWZSZ SXMSX SYCSC SYRSY TCATC TCDTD TGOTG THATH TJKTJ TKLTK TKMTM TLSTL TONTO \
-TTOTT TUNTN TURTR TUVTV TWNTW TZATZ UGAUG UKRUA UMIUM URYUY USAUS UZBUZ VATVA VCTVC VENVE VGBVG \
-VIRVI VNMVN VUTVU WLFWF WSMWS YEMYE ZAFZA ZMBZM ZWEZW XKXXK";
-
 /// The alpha-2 code of a Sayari country value (alpha-3 normally; alpha-2 or an English name tolerated).
 fn alpha2(raw: &str) -> Option<String> {
     let code = raw.trim().to_ascii_uppercase();
     match code.len() {
-        3 => ALPHA3_TO_ALPHA2
-            .split_whitespace()
-            .find(|pair| pair.get(..3) == Some(code.as_str()))
-            .and_then(|pair| pair.get(3..))
-            .map(str::to_string),
+        3 => shadowhunter_core::countries::alpha2_of_alpha3(&code).map(str::to_string),
         2 if shadowhunter_core::countries::name_of(&code).is_some() => Some(code),
         _ => shadowhunter_core::countries::code_of_name(raw).map(str::to_string),
     }
@@ -345,13 +322,10 @@ fn alpha2(raw: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use serde_json::json;
-    use shadowhunter_sandbox::{ProviderSlug, RunningSandbox, Sandbox, World};
+    use shadowhunter_sandbox::{ProviderSlug, RunningSandbox, World};
 
     use super::*;
-
-    fn world(value: serde_json::Value) -> World {
-        serde_json::from_value(value).expect("test world is valid")
-    }
+    use crate::test_support::{self, start, start_faulty, world};
 
     fn tea_world() -> World {
         world(json!({
@@ -369,28 +343,8 @@ mod tests {
         }))
     }
 
-    fn fast_policy() -> HttpPolicy {
-        HttpPolicy {
-            timeout: Duration::from_millis(300),
-            max_retries: 0,
-            max_retry_wait: Duration::from_secs(2),
-        }
-    }
-
-    async fn start(world: World) -> RunningSandbox {
-        Sandbox::new()
-            .with_world("w", world)
-            .start("127.0.0.1:0".parse().expect("loopback address"))
-            .await
-            .expect("sandbox starts")
-    }
-
     fn adapter(sandbox: &RunningSandbox, key: &str) -> SayariTrade {
-        SayariTrade::new(
-            crate::http::client(),
-            Endpoint::new(sandbox.base_url("w", ProviderSlug::Sayari), key),
-            fast_policy(),
-        )
+        test_support::adapter(SayariTrade::new, sandbox, ProviderSlug::Sayari, key)
     }
 
     async fn shipments(adapter: &SayariTrade, party: &str) -> Result<Vec<Finding>, ProviderError> {
@@ -398,7 +352,7 @@ mod tests {
     }
 
     async fn faulty(fault: &str) -> Result<Vec<Finding>, ProviderError> {
-        let sandbox = start(world(json!({ "faults": { "customs": fault } }))).await;
+        let sandbox = start_faulty("customs", fault).await;
         shipments(&adapter(&sandbox, "test-key"), "Greenleaf").await
     }
 
@@ -480,36 +434,7 @@ mod tests {
         );
     }
 
-    #[tokio::test]
-    async fn when_provider_answers_503_lookup_is_unavailable() {
-        assert_eq!(
-            faulty("unavailable").await,
-            Err(ProviderError::Unavailable { status: 503 })
-        );
-    }
-
-    #[tokio::test]
-    async fn when_provider_rate_limits_lookup_is_rate_limited_with_its_retry_after() {
-        assert_eq!(
-            faulty("rate_limited").await,
-            Err(ProviderError::RateLimited {
-                retry_after_s: Some(30)
-            })
-        );
-    }
-
-    #[tokio::test]
-    async fn when_provider_answers_garbage_lookup_is_malformed() {
-        assert!(matches!(
-            faulty("malformed").await,
-            Err(ProviderError::Malformed { .. })
-        ));
-    }
-
-    #[tokio::test]
-    async fn when_provider_never_answers_lookup_times_out() {
-        assert_eq!(faulty("timeout").await, Err(ProviderError::Timeout { timeout_ms: 300 }));
-    }
+    test_support::fault_tests!();
 
     #[tokio::test]
     async fn lookups_of_other_channels_are_answered_with_nothing() {

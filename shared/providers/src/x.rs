@@ -8,6 +8,7 @@ use shadowhunter_core::{Channel, Finding, Lookup, ProviderError, Record};
 
 use crate::config::Endpoint;
 use crate::http::{self, HttpPolicy};
+use crate::text::non_empty;
 
 /// The user fields read; `entities` carries the expanded profile URL that `url` hides behind t.co.
 const USER_FIELDS: &str = "created_at,description,entities,location,url,public_metrics,verified";
@@ -138,12 +139,6 @@ impl Provider for XApi {
     }
 }
 
-fn non_empty(value: Option<String>) -> Option<String> {
-    value
-        .map(|value| value.trim().to_string())
-        .filter(|value| !value.is_empty())
-}
-
 fn problems(errors: &[Problem]) -> String {
     let titles: Vec<String> = errors
         .iter()
@@ -239,13 +234,11 @@ struct UrlEntity {
 
 #[cfg(test)]
 mod tests {
-    use std::net::SocketAddr;
-    use std::time::Duration;
-
     use shadowhunter_sandbox::scenario::{TwitterUserRecord, TwitterWorld};
-    use shadowhunter_sandbox::{Fault, ProviderSlug, RunningSandbox, Sandbox, World};
+    use shadowhunter_sandbox::{Fault, ProviderSlug, RunningSandbox, World};
 
     use super::*;
+    use crate::test_support::{self, exact_fault_cases, start};
 
     fn world() -> World {
         let user = |username: &str, name: &str| TwitterUserRecord {
@@ -273,26 +266,14 @@ mod tests {
         }
     }
 
-    async fn start(world: World) -> RunningSandbox {
-        let addr: SocketAddr = "127.0.0.1:0".parse().expect("literal address");
-        Sandbox::new()
-            .with_world("w", world)
-            .start(addr)
-            .await
-            .expect("sandbox starts")
+    fn faulty(fault: Fault) -> World {
+        let mut world = world();
+        world.faults.insert(Channel::Twitter, fault);
+        world
     }
 
     fn adapter(sandbox: &RunningSandbox) -> XApi {
-        let policy = HttpPolicy {
-            timeout: Duration::from_millis(300),
-            max_retries: 0,
-            max_retry_wait: Duration::from_millis(0),
-        };
-        XApi::new(
-            http::client(),
-            Endpoint::new(sandbox.base_url("w", ProviderSlug::X), "bearer"),
-            policy,
-        )
+        test_support::adapter(XApi::new, sandbox, ProviderSlug::X, "bearer")
     }
 
     #[tokio::test]
@@ -349,28 +330,14 @@ mod tests {
 
     #[tokio::test]
     async fn provider_faults_become_the_matching_errors() {
-        let cases = [
-            (Fault::Unavailable, ProviderError::Unavailable { status: 503 }),
-            (
-                Fault::RateLimited,
-                ProviderError::RateLimited {
-                    retry_after_s: Some(shadowhunter_sandbox::server::RATE_LIMIT_RETRY_AFTER_S),
-                },
-            ),
-            (Fault::Timeout, ProviderError::Timeout { timeout_ms: 300 }),
-        ];
         let lookup = Lookup::XUser {
             username: "greenleaftea".into(),
         };
-        for (fault, expected) in cases {
-            let mut world = world();
-            world.faults.insert(Channel::Twitter, fault);
-            let sandbox = start(world).await;
+        for (fault, expected) in exact_fault_cases() {
+            let sandbox = start(faulty(fault)).await;
             assert_eq!(adapter(&sandbox).lookup(&lookup).await, Err(expected), "{fault:?}");
         }
-        let mut world = world();
-        world.faults.insert(Channel::Twitter, Fault::Malformed);
-        let sandbox = start(world).await;
+        let sandbox = start(faulty(Fault::Malformed)).await;
         assert!(matches!(
             adapter(&sandbox).lookup(&lookup).await,
             Err(ProviderError::Malformed { .. })

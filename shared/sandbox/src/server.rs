@@ -94,6 +94,13 @@ impl ApiRequest {
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers.get(name).and_then(|value| value.to_str().ok())
     }
+
+    /// Whether the request carries `Authorization: Bearer` with a non-blank token.
+    pub fn has_bearer_token(&self) -> bool {
+        self.header("authorization")
+            .and_then(|value| value.strip_prefix("Bearer "))
+            .is_some_and(|token| !token.trim().is_empty())
+    }
 }
 
 /// The worlds the sandbox serves, by scenario id.

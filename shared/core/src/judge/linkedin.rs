@@ -56,7 +56,8 @@ fn judge_company_page(judgement: &mut Judgement, profile: &SubjectProfile, evide
         let named = profile.is_subject_name(name);
         let linked = links_to_subject(profile, &[website.as_deref()]);
         let elsewhere = located_elsewhere(profile, headquarters.as_deref());
-        let about_subject = by_request || linked || (named && !elsewhere);
+        // A page in another country is a namesake even at the URL the customer entered, unless it links to the subject's site.
+        let about_subject = linked || ((by_request || named) && !elsewhere);
         if about_subject && best.is_none_or(|(_, best_by_request)| by_request && !best_by_request) {
             best = Some((index, by_request));
         }

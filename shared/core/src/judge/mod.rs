@@ -266,34 +266,41 @@ fn compare_phone(judgement: &mut Judgement, profile: &SubjectProfile, found: &[S
     );
 }
 
-/// Compares the entered e-mail with the addresses a finding shows, by domain.
+/// Compares the entered e-mail with the addresses a finding shows: by domain for a company domain, by the
+/// whole address for a free-mail one (anyone can open a box at gmail.com).
 fn compare_email(judgement: &mut Judgement, profile: &SubjectProfile, found: &[String], index: usize) {
     let (Some(entered), Some(entered_domain)) = (&profile.email, &profile.email_domain) else {
         return;
     };
-    let found_domains: Vec<String> = found
+    let found: Vec<String> = found
         .iter()
-        .filter_map(|email| email.rsplit_once('@').map(|(_, domain)| domain.to_lowercase()))
+        .filter(|email| email.contains('@'))
+        .map(|email| email.trim().to_lowercase())
         .collect();
-    if found_domains.is_empty() {
+    if found.is_empty() {
         return;
     }
-    let outcome = if found_domains
-        .iter()
-        .any(|found| domain::same_site(found, entered_domain))
-    {
+    let free_mail = domain::is_free_mail(entered_domain);
+    let agrees = |email: &String| {
+        if free_mail {
+            email.eq_ignore_ascii_case(entered)
+        } else {
+            email
+                .rsplit_once('@')
+                .is_some_and(|(_, domain)| domain::same_site(domain, entered_domain))
+        }
+    };
+    let outcome = if found.iter().any(agrees) {
         Outcome::Match
     } else {
         Outcome::Mismatch
     };
-    judgement.compare(
-        Field::Email,
-        entered,
-        &found.join(", "),
-        outcome,
-        &[index],
-        "compared by e-mail domain",
-    );
+    let note = if free_mail {
+        "a free-mail address compared whole"
+    } else {
+        "compared by e-mail domain"
+    };
+    judgement.compare(Field::Email, entered, &found.join(", "), outcome, &[index], note);
 }
 
 /// Compares the entered website with a URL a profile links to, by registrable domain.

@@ -41,7 +41,7 @@ pub(super) fn judge_facebook(profile: &SubjectProfile, evidence: &Evidence) -> J
                     .is_some_and(|address| located_elsewhere(profile, Some(address)));
                 Some((
                     index,
-                    rank(by_request, linked, profile.is_subject_name(name) && !elsewhere)?,
+                    rank(by_request, linked, profile.is_subject_name(name), elsewhere)?,
                 ))
             }
             _ => None,
@@ -120,7 +120,7 @@ pub(super) fn judge_twitter(profile: &SubjectProfile, evidence: &Evidence) -> Ju
                 let elsewhere = located_elsewhere(profile, location.as_deref());
                 Some((
                     index,
-                    rank(by_request, linked, profile.is_subject_name(name) && !elsewhere)?,
+                    rank(by_request, linked, profile.is_subject_name(name), elsewhere)?,
                 ))
             }
             _ => None,
@@ -157,9 +157,11 @@ pub(super) fn judge_twitter(profile: &SubjectProfile, evidence: &Evidence) -> Ju
     judgement
 }
 
-/// How strongly a profile is tied to the subject: named in the request, linking to the subject's site, or same name.
-fn rank(by_request: bool, linked: bool, named: bool) -> Option<u8> {
-    match (by_request, linked, named) {
+/// How strongly a profile is tied to the subject: linking to the subject's own site, named in the request, or
+/// bearing its name. A profile located in another country is a namesake, even at the URL the customer entered,
+/// unless it links to the subject's own site.
+fn rank(by_request: bool, linked: bool, named: bool, elsewhere: bool) -> Option<u8> {
+    match (linked, by_request && !elsewhere, named && !elsewhere) {
         (true, _, _) => Some(3),
         (_, true, _) => Some(2),
         (_, _, true) => Some(1),

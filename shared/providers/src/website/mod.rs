@@ -688,13 +688,13 @@ fn link_score(link: &extract::Link) -> u32 {
 #[cfg(test)]
 mod tests {
     use std::collections::BTreeMap;
-    use std::net::SocketAddr;
 
     use chrono::NaiveDate;
     use shadowhunter_sandbox::scenario::{DomainRecord, WebWorld};
-    use shadowhunter_sandbox::{Fault, ProviderSlug, RunningSandbox, Sandbox, World};
+    use shadowhunter_sandbox::{Fault, ProviderSlug, RunningSandbox, World};
 
     use super::*;
+    use crate::test_support::{exact_fault_cases, fast_policy, start};
 
     const HOME: &str = r#"<!doctype html><html><head><title>Acme Bolts Ltd</title></head><body>
         <nav><a href="/products">Products</a> <a href="/blog/2024/news">News</a> <a href="/about">About us</a>
@@ -710,7 +710,7 @@ mod tests {
         <a href="tel:+1-555-0100">Call</a> <a href="mailto:sales@acme.example">Mail</a></body></html>"#;
 
     fn site(extra: &[(&str, &str)]) -> World {
-        let mut pages: BTreeMap<String, String> = [
+        let pages = [
             ("http://acme.example", HOME),
             ("http://acme.example/about", ABOUT),
             ("http://acme.example/contact", CONTACT),
@@ -730,11 +730,7 @@ mod tests {
                 "http://elsewhere.example/about",
                 "<html><body><p>someone else</p></body></html>",
             ),
-        ]
-        .into_iter()
-        .map(|(url, body)| (url.to_string(), body.to_string()))
-        .collect();
-        pages.extend(extra.iter().map(|(url, body)| (url.to_string(), body.to_string())));
+        ];
         let domains = [(
             "acme.example".to_string(),
             DomainRecord {
@@ -742,26 +738,28 @@ mod tests {
             },
         )]
         .into();
+        web_world(pages.iter().chain(extra), domains)
+    }
+
+    /// The acme site with every website call (pages and RDAP) answered by `fault`.
+    fn faulty_site(fault: Fault) -> World {
+        let mut world = site(&[]);
+        world.faults.insert(Channel::Website, fault);
+        world
+    }
+
+    /// A world of web pages (URL, body; a later one replaces an earlier one at the same URL) and registered domains.
+    fn web_world<'a>(
+        pages: impl IntoIterator<Item = &'a (&'a str, &'a str)>,
+        domains: BTreeMap<String, DomainRecord>,
+    ) -> World {
+        let pages = pages
+            .into_iter()
+            .map(|(url, body)| (url.to_string(), body.to_string()))
+            .collect();
         World {
             web: Some(WebWorld { pages, domains }),
             ..World::default()
-        }
-    }
-
-    async fn start(world: World) -> RunningSandbox {
-        let addr: SocketAddr = "127.0.0.1:0".parse().expect("literal address");
-        Sandbox::new()
-            .with_world("w", world)
-            .start(addr)
-            .await
-            .expect("sandbox starts")
-    }
-
-    fn policy() -> HttpPolicy {
-        HttpPolicy {
-            timeout: Duration::from_millis(300),
-            max_retries: 0,
-            max_retry_wait: Duration::from_millis(0),
         }
     }
 
@@ -773,11 +771,17 @@ mod tests {
             max_pages,
             max_page_bytes: 64 * 1024,
         };
-        WebsiteCrawler::new(config, policy())
+        WebsiteCrawler::new(config, fast_policy())
     }
 
     fn crawl(url: &str) -> Lookup {
         Lookup::CrawlSite { url: url.into() }
+    }
+
+    /// Crawls `url` in a sandbox playing `world`, reading at most `max_pages` pages.
+    async fn crawl_in(world: World, max_pages: usize, url: &str) -> Result<Vec<Finding>, ProviderError> {
+        let sandbox = start(world).await;
+        crawler(&sandbox, max_pages).lookup(&crawl(url)).await
     }
 
     fn urls(findings: &[Finding]) -> Vec<&str> {
@@ -801,9 +805,7 @@ mod tests {
 
     #[tokio::test]
     async fn the_crawler_reads_contact_and_about_first_within_the_page_budget() {
-        let sandbox = start(site(&[])).await;
-        let findings = crawler(&sandbox, 3)
-            .lookup(&crawl("http://acme.example"))
+        let findings = crawl_in(site(&[]), 3, "http://acme.example")
             .await
             .expect("crawl succeeds");
         assert_eq!(
@@ -818,11 +820,7 @@ mod tests {
 
     #[tokio::test]
     async fn the_crawler_follows_second_level_identity_links_and_ignores_off_site_ones() {
-        let sandbox = start(site(&[])).await;
-        let findings = crawler(&sandbox, 12)
-            .lookup(&crawl("acme.example"))
-            .await
-            .expect("crawl succeeds");
+        let findings = crawl_in(site(&[]), 12, "acme.example").await.expect("crawl succeeds");
         let urls = urls(&findings);
         assert!(urls.contains(&"http://acme.example/company/team"), "{urls:?}");
         assert!(urls.contains(&"http://acme.example/products"), "{urls:?}");
@@ -836,9 +834,7 @@ mod tests {
 
     #[tokio::test]
     async fn hidden_text_is_kept_apart_from_visible_text() {
-        let sandbox = start(site(&[])).await;
-        let findings = crawler(&sandbox, 1)
-            .lookup(&crawl("http://acme.example/"))
+        let findings = crawl_in(site(&[]), 1, "http://acme.example/")
             .await
             .expect("crawl succeeds");
         assert_eq!(findings.len(), 1);
@@ -855,9 +851,7 @@ mod tests {
 
     #[tokio::test]
     async fn contact_pages_yield_mailto_tel_and_address_elements() {
-        let sandbox = start(site(&[])).await;
-        let findings = crawler(&sandbox, 2)
-            .lookup(&crawl("http://acme.example"))
+        let findings = crawl_in(site(&[]), 2, "http://acme.example")
             .await
             .expect("crawl succeeds");
         let contact = findings
@@ -876,9 +870,7 @@ mod tests {
     #[tokio::test]
     async fn robots_txt_keeps_the_crawler_out_of_disallowed_paths() {
         let robots = ("http://acme.example/robots.txt", "User-agent: *\nDisallow: /contact\n");
-        let sandbox = start(site(&[robots])).await;
-        let findings = crawler(&sandbox, 12)
-            .lookup(&crawl("http://acme.example"))
+        let findings = crawl_in(site(&[robots]), 12, "http://acme.example")
             .await
             .expect("crawl succeeds");
         let urls = urls(&findings);
@@ -888,10 +880,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_host_that_does_not_resolve_is_unreachable() {
-        let sandbox = start(site(&[])).await;
-        let result = crawler(&sandbox, 12)
-            .lookup(&crawl("http://no-such-company.example"))
-            .await;
+        let result = crawl_in(site(&[]), 12, "http://no-such-company.example").await;
         assert!(matches!(result, Err(ProviderError::Unreachable { .. })), "{result:?}");
     }
 
@@ -901,7 +890,7 @@ mod tests {
             proxy: None,
             ..WebsiteConfig::default()
         };
-        let result = WebsiteCrawler::new(config, policy())
+        let result = WebsiteCrawler::new(config, fast_policy())
             .lookup(&crawl("http://127.0.0.1:1/"))
             .await;
         assert!(matches!(result, Err(ProviderError::Unreachable { .. })), "{result:?}");
@@ -909,40 +898,21 @@ mod tests {
 
     #[tokio::test]
     async fn a_missing_home_page_on_a_live_host_is_an_empty_answer() {
-        let sandbox = start(site(&[])).await;
-        let result = crawler(&sandbox, 12)
-            .lookup(&crawl("http://acme.example/old-home"))
-            .await;
+        let result = crawl_in(site(&[]), 12, "http://acme.example/old-home").await;
         assert_eq!(result, Ok(Vec::new()));
     }
 
     #[tokio::test]
     async fn website_faults_become_the_matching_errors() {
-        let cases = [
-            (Fault::Unavailable, ProviderError::Unavailable { status: 503 }),
-            (
-                Fault::RateLimited,
-                ProviderError::RateLimited {
-                    retry_after_s: Some(shadowhunter_sandbox::server::RATE_LIMIT_RETRY_AFTER_S),
-                },
-            ),
-            (Fault::Timeout, ProviderError::Timeout { timeout_ms: 300 }),
-        ];
-        for (fault, expected) in cases {
-            let mut world = site(&[]);
-            world.faults.insert(Channel::Website, fault);
-            let sandbox = start(world).await;
-            let result = crawler(&sandbox, 12).lookup(&crawl("http://acme.example")).await;
+        for (fault, expected) in exact_fault_cases() {
+            let result = crawl_in(faulty_site(fault), 12, "http://acme.example").await;
             assert_eq!(result, Err(expected), "{fault:?}");
         }
     }
 
     #[tokio::test]
     async fn a_home_page_that_is_not_html_is_malformed() {
-        let mut world = site(&[]);
-        world.faults.insert(Channel::Website, Fault::Malformed);
-        let sandbox = start(world).await;
-        let result = crawler(&sandbox, 12).lookup(&crawl("http://acme.example")).await;
+        let result = crawl_in(faulty_site(Fault::Malformed), 12, "http://acme.example").await;
         assert!(matches!(result, Err(ProviderError::Malformed { .. })), "{result:?}");
     }
 
@@ -976,9 +946,7 @@ mod tests {
 
     #[tokio::test]
     async fn rdap_faults_become_the_matching_errors() {
-        let mut world = site(&[]);
-        world.faults.insert(Channel::Website, Fault::Malformed);
-        let sandbox = start(world).await;
+        let sandbox = start(faulty_site(Fault::Malformed)).await;
         let lookup = Lookup::DomainRegistration {
             domain: "acme.example".into(),
         };
@@ -988,28 +956,17 @@ mod tests {
 
     /// A world whose site exists over https only, as SCENARIOS.md's example has it.
     fn https_site() -> World {
-        let pages: BTreeMap<String, String> = [
+        let pages = [
             ("https://greenleaf-tea.example", HOME),
             ("https://greenleaf-tea.example/about", ABOUT),
             ("https://greenleaf-tea.example/contact", CONTACT),
-        ]
-        .into_iter()
-        .map(|(url, body)| (url.to_string(), body.to_string()))
-        .collect();
-        World {
-            web: Some(WebWorld {
-                pages,
-                domains: BTreeMap::new(),
-            }),
-            ..World::default()
-        }
+        ];
+        web_world(&pages, BTreeMap::new())
     }
 
     #[tokio::test]
     async fn an_https_only_site_is_crawled_through_the_proxy_with_https_urls_recorded() {
-        let sandbox = start(https_site()).await;
-        let findings = crawler(&sandbox, 12)
-            .lookup(&crawl("https://greenleaf-tea.example"))
+        let findings = crawl_in(https_site(), 12, "https://greenleaf-tea.example")
             .await
             .expect("crawl succeeds");
         assert_eq!(
@@ -1032,9 +989,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_bare_domain_of_an_https_only_site_falls_back_to_https() {
-        let sandbox = start(https_site()).await;
-        let findings = crawler(&sandbox, 12)
-            .lookup(&crawl("greenleaf-tea.example"))
+        let findings = crawl_in(https_site(), 12, "greenleaf-tea.example")
             .await
             .expect("crawl succeeds");
         assert_eq!(urls(&findings)[0], "https://greenleaf-tea.example/");
@@ -1043,9 +998,7 @@ mod tests {
 
     #[tokio::test]
     async fn an_http_site_entered_as_https_falls_back_to_http() {
-        let sandbox = start(site(&[])).await;
-        let findings = crawler(&sandbox, 3)
-            .lookup(&crawl("https://acme.example"))
+        let findings = crawl_in(site(&[]), 3, "https://acme.example")
             .await
             .expect("crawl succeeds");
         assert_eq!(
@@ -1060,19 +1013,13 @@ mod tests {
 
     #[tokio::test]
     async fn an_unknown_https_host_is_unreachable() {
-        let sandbox = start(https_site()).await;
-        let result = crawler(&sandbox, 12)
-            .lookup(&crawl("https://no-such-company.example"))
-            .await;
+        let result = crawl_in(https_site(), 12, "https://no-such-company.example").await;
         assert!(matches!(result, Err(ProviderError::Unreachable { .. })), "{result:?}");
     }
 
     #[tokio::test]
     async fn a_missing_https_home_page_on_a_live_host_is_an_empty_answer() {
-        let sandbox = start(https_site()).await;
-        let result = crawler(&sandbox, 12)
-            .lookup(&crawl("https://greenleaf-tea.example/old-home"))
-            .await;
+        let result = crawl_in(https_site(), 12, "https://greenleaf-tea.example/old-home").await;
         assert_eq!(result, Ok(Vec::new()));
     }
 
@@ -1139,7 +1086,7 @@ mod tests {
             proxy_originates_tls: true,
             ..WebsiteConfig::default()
         };
-        WebsiteCrawler::new(config, policy())
+        WebsiteCrawler::new(config, fast_policy())
     }
 
     #[tokio::test]

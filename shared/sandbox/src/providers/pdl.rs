@@ -358,13 +358,7 @@ fn rank<'a, T>(records: &'a [T], criteria: &Criteria, facts: impl Fn(&T) -> Fact
 }
 
 fn company_json(company: &LinkedinCompany, titlecase: bool) -> Value {
-    let case = |text: &str| {
-        if titlecase {
-            text.to_string()
-        } else {
-            text.to_lowercase()
-        }
-    };
+    let case = |text: &str| in_case(text, titlecase);
     let linkedin_url = normalize_url(&company.url);
     let location = company.headquarters.as_deref().map(|headquarters| {
         let parts: Vec<&str> = headquarters
@@ -407,13 +401,7 @@ fn company_json(company: &LinkedinCompany, titlecase: bool) -> Value {
 }
 
 fn person_json(person: &LinkedinPerson, titlecase: bool) -> Value {
-    let case = |text: &str| {
-        if titlecase {
-            text.to_string()
-        } else {
-            text.to_lowercase()
-        }
-    };
+    let case = |text: &str| in_case(text, titlecase);
     let linkedin_url = normalize_url(&person.url);
     let mut names = person.name.split_whitespace();
     let first_name = names.next().map(case);
@@ -444,6 +432,15 @@ fn person_json(person: &LinkedinPerson, titlecase: bool) -> Value {
         "location_country": person.location.as_deref().and_then(last_part_country).and_then(countries::name_of).map(case),
         "industry": Value::Null,
     })
+}
+
+/// `text` as PDL writes it: as is with `titlecase`, else lower case.
+fn in_case(text: &str, titlecase: bool) -> String {
+    if titlecase {
+        text.to_string()
+    } else {
+        text.to_lowercase()
+    }
 }
 
 /// PDL's `size` buckets by employee count.

@@ -6,6 +6,7 @@
 use axum::http::{Method, StatusCode};
 use axum::response::Response;
 use serde_json::{Value, json};
+use shadowhunter_core::countries;
 
 use crate::scenario::{ShipmentRecord, World};
 use crate::server::{ApiRequest, json};
@@ -37,11 +38,7 @@ fn token(request: &ApiRequest) -> Response {
 }
 
 fn search_shipments(world: &World, request: &ApiRequest) -> Response {
-    let authorized = request
-        .header("authorization")
-        .and_then(|value| value.strip_prefix("Bearer "))
-        .is_some_and(|token| !token.trim().is_empty());
-    if !authorized {
+    if !request.has_bearer_token() {
         return error(StatusCode::UNAUTHORIZED, "Unauthorized");
     }
     let limit = match request.param("limit").map(str::parse::<usize>) {
@@ -105,8 +102,9 @@ fn search_shipments(world: &World, request: &ApiRequest) -> Response {
 
 /// One world shipment as a Sayari `Shipment`.
 fn shipment_json(index: usize, shipment: &ShipmentRecord) -> Value {
-    let country =
-        |code: &Option<String>| -> Vec<&'static str> { code.as_deref().and_then(alpha3).into_iter().collect() };
+    let country = |code: &Option<String>| -> Vec<&'static str> {
+        code.as_deref().and_then(countries::alpha3_of).into_iter().collect()
+    };
     let (from, to) = (country(&shipment.shipper_country), country(&shipment.consignee_country));
     let entity = |id: String, kind: &str, name: &str, countries: &[&str]| {
         json!({ "id": id, "type": kind, "names": [name], "risks": {}, "business_purpose": [],
@@ -156,32 +154,4 @@ fn normalize(name: &str) -> String {
         .split_whitespace()
         .collect::<Vec<_>>()
         .join(" ")
-}
-
-/// ISO alpha-3 → alpha-2 pairs, five letters each (`CHNCN`), for Sayari's alpha-3 country enum.
-const ALPHA3_TO_ALPHA2: &str = " \
-ABWAW AFGAF AGOAO AIAAI ALAAX ALBAL ANDAD AREAE ARGAR ARMAM ASMAS ATAAQ ATFTF ATGAG AUSAU AUTAT \
-AZEAZ BDIBI BELBE BENBJ BESBQ BFABF BGDBD BGRBG BHRBH BHSBS BIHBA BLMBL BLRBY BLZBZ BMUBM BOLBO \
-BRABR BRBBB BRNBN BTNBT BVTBV BWABW CAFCF CANCA CCKCC CHECH CHLCL CHNCN CIVCI CMRCM CODCD COGCG \
-COKCK COLCO COMKM CPVCV CRICR CUBCU CUWCW CXRCX CYMKY CYPCY CZECZ DEUDE DJIDJ DMADM DNKDK DOMDO \
-DZADZ ECUEC EGYEG ERIER ESHEH ESPES ESTEE ETHET FINFI FJIFJ FLKFK FRAFR FROFO FSMFM GABGA GBRGB \
-GEOGE GGYGG GHAGH GIBGI GINGN GLPGP GMBGM GNBGW GNQGQ GRCGR GRDGD GRLGL GTMGT GUFGF GUMGU GUYGY \
-HKGHK HMDHM HNDHN HRVHR HTIHT HUNHU IDNID IMNIM INDIN IOTIO IRLIE IRNIR IRQIQ ISLIS ISRIL ITAIT \
-JAMJM JEYJE JORJO JPNJP KAZKZ KENKE KGZKG KHMKH KIRKI KNAKN KORKR KWTKW LAOLA LBNLB LBRLR LBYLY \
-LCALC LIELI LKALK LSOLS LTULT LUXLU LVALV MACMO MAFMF MARMA MCOMC MDAMD MDGMG MDVMV MEXMX MHLMH \
-MKDMK MLIML MLTMT MMRMM MNEME MNGMN MNPMP MOZMZ MRTMR MSRMS MTQMQ MUSMU MWIMW MYSMY MYTYT NAMNA \
-NCLNC NERNE NFKNF NGANG NICNI NIUNU NLDNL NORNO NPLNP NRUNR NZLNZ OMNOM PAKPK PANPA PCNPN PERPE \
-PHLPH PLWPW PNGPG POLPL PRIPR PRKKP PRTPT PRYPY PSEPS PYFPF QATQA REURE ROURO RUSRU RWARW SAUSA \
-SDNSD SENSN SGPSG SGSGS SHNSH SJMSJ SLBSB SLESL SLVSV SMRSM SOMSO SPMPM SRBRS SSDSS STPST SURSR \
-SVKSK SVNSI SWESE SWZSZ SXMSX SYCSC SYRSY TCATC TCDTD TGOTG THATH TJKTJ TKLTK TKMTM TLSTL TONTO \
-TTOTT TUNTN TURTR TUVTV TWNTW TZATZ UGAUG UKRUA UMIUM URYUY USAUS UZBUZ VATVA VCTVC VENVE VGBVG \
-VIRVI VNMVN VUTVU WLFWF WSMWS YEMYE ZAFZA ZMBZM ZWEZW XKXXK";
-
-/// The alpha-3 code of an alpha-2 one.
-fn alpha3(alpha2: &str) -> Option<&'static str> {
-    let alpha2 = alpha2.trim().to_ascii_uppercase();
-    ALPHA3_TO_ALPHA2
-        .split_whitespace()
-        .find(|pair| pair.get(3..) == Some(alpha2.as_str()))
-        .and_then(|pair| pair.get(..3))
 }

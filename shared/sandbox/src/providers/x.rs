@@ -13,11 +13,7 @@ const DEFAULT_FIELDS: [&str; 3] = ["id", "name", "username"];
 
 /// Answers `GET /2/users/by/username/{username}` and `GET /2/users/search?query=`.
 pub fn handle(world: &World, request: &ApiRequest) -> Response {
-    let bearer = request
-        .header("authorization")
-        .and_then(|value| value.strip_prefix("Bearer "))
-        .is_some_and(|token| !token.trim().is_empty());
-    if !bearer {
+    if !request.has_bearer_token() {
         return json(
             StatusCode::UNAUTHORIZED,
             json!({ "title": "Unauthorized", "type": "about:blank", "status": 401, "detail": "Unauthorized" }),
