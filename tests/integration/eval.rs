@@ -2,7 +2,7 @@
 
 use shadowhunter_local::eval;
 
-use crate::support::{bundled_scenarios, handout_scenarios, scenario_clock};
+use crate::support::{bundled_scenarios, handout_scenarios, holdout_scenarios, scenario_clock};
 
 #[tokio::test]
 async fn handout_scenarios_all_run_and_score_at_least_ninety_percent() {
@@ -26,6 +26,18 @@ async fn bundled_scenarios_all_run_and_score_at_least_ninety_percent() {
     println!("{}{}", eval::table(&scores), summary.line());
     assert_eq!(summary.failed, 0, "{}", summary.line());
     assert!(summary.scenarios >= 10);
+    assert!(summary.channel_accuracy >= 0.9, "{}", summary.line());
+    assert!(summary.risk_accuracy >= 0.9, "{}", summary.line());
+}
+
+#[tokio::test]
+async fn holdout_scenarios_all_run_and_score_at_least_ninety_percent() {
+    let (scores, summary) = eval::evaluate(&holdout_scenarios(), scenario_clock(), 8)
+        .await
+        .expect("eval runs");
+    println!("{}{}", eval::table(&scores), summary.line());
+    assert_eq!(summary.failed, 0, "{}", summary.line());
+    assert!(summary.scenarios >= 16);
     assert!(summary.channel_accuracy >= 0.9, "{}", summary.line());
     assert!(summary.risk_accuracy >= 0.9, "{}", summary.line());
 }

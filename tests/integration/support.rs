@@ -16,6 +16,11 @@ pub fn bundled_scenarios() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/sandbox/scenarios")
 }
 
+/// The hold-out scenarios, written by someone who had not read the judge.
+pub fn holdout_scenarios() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("scenarios")
+}
+
 /// The day the handout's scenarios were written for (their "three weeks ago" is relative to it).
 pub fn scenario_clock() -> Arc<dyn Clock> {
     Arc::new(FixedClock(

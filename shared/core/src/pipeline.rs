@@ -99,7 +99,11 @@ pub fn summarize(check: &Check, verdicts: Vec<ChannelVerdict>, clock: &dyn Clock
         .flat_map(|verdict| verdict.flags.iter().copied())
         .collect();
     flags.extend(risk::cross_channel_flags(&profile, &verdicts));
-    let (risk, risk_reasons) = risk::assess(&flags, risk::ships_other_goods(&verdicts));
+    let context = risk::RiskContext {
+        ships_other_goods: risk::ships_other_goods(&verdicts),
+        subject_is_person: !profile.is_company(),
+    };
+    let (risk, risk_reasons) = risk::assess(&flags, context);
     let provider_calls = verdicts
         .iter()
         .flat_map(|verdict| verdict.calls.iter())

@@ -117,16 +117,30 @@ pub fn ships_other_goods(verdicts: &[ChannelVerdict]) -> bool {
     })
 }
 
-/// The risk level and the reasons for it; `other_goods` marks a trade profile that misstates the goods.
-pub fn assess(flags: &BTreeSet<Flag>, other_goods: bool) -> (RiskLevel, Vec<String>) {
+/// What besides the flags shapes the risk level.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct RiskContext {
+    /// Customs shows the subject trading other goods than it claims.
+    pub ships_other_goods: bool,
+    /// The subject is a person: many people have no online footprint, so not finding one is a discrepancy
+    /// to verify, not the shell-company signal it is for a company.
+    pub subject_is_person: bool,
+}
+
+/// The risk level and the reasons for it.
+pub fn assess(flags: &BTreeSet<Flag>, context: RiskContext) -> (RiskLevel, Vec<String>) {
     let mut severe: Vec<&str> = flags
         .iter()
-        .filter(|flag| SEVERE.contains(flag))
+        .filter(|flag| SEVERE.contains(flag) && !(context.subject_is_person && **flag == Flag::IdentityNotFound))
         .map(|flag| flag.as_str())
         .collect();
-    if other_goods {
+    if context.ships_other_goods {
         severe.push("trade_profile_mismatch (customs shows other goods)");
     }
+    let weight = |flag: Flag| match flag {
+        Flag::IdentityNotFound if context.subject_is_person => 1,
+        flag => weight(flag),
+    };
     let points: u32 = flags.iter().map(|flag| weight(*flag)).sum();
     let weighted: Vec<String> = flags
         .iter()
@@ -168,31 +182,65 @@ mod tests {
 
     #[test]
     fn no_flags_is_low_risk() {
-        assert_eq!(assess(&set(&[]), false).0, RiskLevel::Low);
+        assert_eq!(assess(&set(&[]), RiskContext::default()).0, RiskLevel::Low);
     }
 
     #[test]
     fn one_identity_discrepancy_is_medium() {
-        assert_eq!(assess(&set(&[Flag::AddressMismatch]), false).0, RiskLevel::Medium);
-        assert_eq!(assess(&set(&[Flag::ContactNotVerified]), false).0, RiskLevel::Medium);
+        assert_eq!(
+            assess(&set(&[Flag::AddressMismatch]), RiskContext::default()).0,
+            RiskLevel::Medium
+        );
+        assert_eq!(
+            assess(&set(&[Flag::ContactNotVerified]), RiskContext::default()).0,
+            RiskLevel::Medium
+        );
     }
 
     #[test]
     fn free_mail_with_a_foreign_phone_is_the_impersonation_pattern() {
         let flags = set(&[Flag::FreeEmailDomain, Flag::EmailDomainMismatch, Flag::PhoneMismatch]);
-        assert_eq!(assess(&flags, false).0, RiskLevel::High);
+        assert_eq!(assess(&flags, RiskContext::default()).0, RiskLevel::High);
     }
 
     #[test]
     fn a_trade_role_alone_is_medium_but_other_goods_are_high() {
-        assert_eq!(assess(&set(&[Flag::TradeProfileMismatch]), false).0, RiskLevel::Medium);
-        assert_eq!(assess(&set(&[Flag::TradeProfileMismatch]), true).0, RiskLevel::High);
+        assert_eq!(
+            assess(&set(&[Flag::TradeProfileMismatch]), RiskContext::default()).0,
+            RiskLevel::Medium
+        );
+        assert_eq!(
+            assess(
+                &set(&[Flag::TradeProfileMismatch]),
+                RiskContext {
+                    ships_other_goods: true,
+                    ..RiskContext::default()
+                }
+            )
+            .0,
+            RiskLevel::High
+        );
+    }
+
+    #[test]
+    fn a_person_without_footprint_is_medium_a_company_without_one_is_high() {
+        let flags = set(&[Flag::IdentityNotFound, Flag::ContactNotVerified]);
+        let person = RiskContext {
+            subject_is_person: true,
+            ..RiskContext::default()
+        };
+        assert_eq!(assess(&flags, person).0, RiskLevel::Medium);
+        assert_eq!(assess(&flags, RiskContext::default()).0, RiskLevel::High);
     }
 
     #[test]
     fn deception_alone_is_high() {
         for flag in SEVERE {
-            assert_eq!(assess(&set(&[*flag]), false).0, RiskLevel::High, "{flag}");
+            assert_eq!(
+                assess(&set(&[*flag]), RiskContext::default()).0,
+                RiskLevel::High,
+                "{flag}"
+            );
         }
     }
 }

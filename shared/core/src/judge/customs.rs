@@ -15,6 +15,8 @@ struct Party<'a> {
     role: TradeRole,
     hs_code: Option<&'a str>,
     description: &'a str,
+    /// Where the goods came from: the shipper's country.
+    origin: Option<&'a str>,
 }
 
 pub(super) fn judge(profile: &SubjectProfile, evidence: &Evidence) -> Judgement {
@@ -46,6 +48,7 @@ pub(super) fn judge(profile: &SubjectProfile, evidence: &Evidence) -> Judgement 
             role,
             hs_code: hs_code.as_deref(),
             description,
+            origin: shipper_country.as_deref(),
         });
     }
     if parties.is_empty() {
@@ -57,7 +60,47 @@ pub(super) fn judge(profile: &SubjectProfile, evidence: &Evidence) -> Judgement 
     }
     compare_role(&mut judgement, profile, &parties);
     compare_goods(&mut judgement, profile, &parties);
+    compare_origin(&mut judgement, profile, &parties);
     judgement
+}
+
+/// Countries the claimed products name ("acacia furniture made in Vietnam") against where the goods shipped from.
+fn compare_origin(judgement: &mut Judgement, profile: &SubjectProfile, parties: &[Party<'_>]) {
+    let claimed: Vec<&str> = crate::countries::mentioned_in(&profile.products.join("; "));
+    let shipped_from: Vec<&str> = parties.iter().filter_map(|party| party.origin).collect();
+    if claimed.is_empty() || shipped_from.is_empty() {
+        return;
+    }
+    let all: Vec<usize> = parties.iter().map(|party| party.index).collect();
+    let agreeing: Vec<usize> = parties
+        .iter()
+        .filter(|party| {
+            party
+                .origin
+                .is_some_and(|origin| claimed.iter().any(|code| code.eq_ignore_ascii_case(origin)))
+        })
+        .map(|party| party.index)
+        .collect();
+    let mut origins: Vec<&str> = shipped_from.clone();
+    origins.sort_unstable();
+    origins.dedup();
+    let (outcome, evidence, note) = if agreeing.is_empty() {
+        (
+            Outcome::Mismatch,
+            all,
+            "no shipment comes from the origin the products claim",
+        )
+    } else {
+        (Outcome::Match, agreeing, "shipments come from the claimed origin")
+    };
+    judgement.compare(
+        Field::Country,
+        &format!("goods from {}", claimed.join(", ")),
+        &format!("shipped from {}", origins.join(", ")),
+        outcome,
+        &evidence,
+        note,
+    );
 }
 
 /// The subject is a party when the name matches and the record's country (if any) is the subject's.

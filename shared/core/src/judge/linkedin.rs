@@ -171,14 +171,17 @@ fn judge_people(judgement: &mut Judgement, profile: &SubjectProfile, evidence: &
         if !names::person_names_match(name, person_name) {
             continue;
         }
-        let works_for_employer = employer.is_some_and(|employer| {
-            company
-                .as_deref()
-                .is_some_and(|company| company_names_compatible(company, employer, &profile.places))
-                || headline
-                    .as_deref()
-                    .is_some_and(|headline| names::mentions_company(headline, employer, &profile.places))
-        });
+        // The profile's company field is the current employer; the headline only stands in when it is empty.
+        let works_for_employer =
+            employer.is_some_and(
+                |employer| match company.as_deref().filter(|company| !company.trim().is_empty()) {
+                    Some(company) => company_names_compatible(company, employer, &profile.places),
+                    None => headline.as_deref().is_some_and(|headline| {
+                        names::mentions_company(headline, employer, &profile.places)
+                            && !super::search::named_as_former(headline, employer)
+                    }),
+                },
+            );
         if works_for_employer && at_employer.is_none() {
             at_employer = Some(index);
         }

@@ -206,6 +206,7 @@ fn field_name(field: &Field) -> &'static str {
 fn flag_for_mismatch(channel: Channel, field: Field) -> Option<Flag> {
     match field {
         Field::Name => Some(Flag::NameMismatch),
+        Field::Country if channel == Channel::Customs => Some(Flag::TradeProfileMismatch),
         Field::Address | Field::Country => Some(Flag::AddressMismatch),
         Field::Phone => Some(Flag::PhoneMismatch),
         Field::Email => Some(Flag::EmailDomainMismatch),

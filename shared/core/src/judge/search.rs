@@ -11,9 +11,14 @@ use super::Judgement;
 pub(super) fn judge(profile: &SubjectProfile, evidence: &Evidence) -> Judgement {
     let mut judgement = Judgement::default();
     let mut seen_urls = Vec::new();
+    // (published, finding, outcome, employer found): for a person, the most recent report of the employer wins.
+    let mut employer_reports: Vec<(String, usize, Outcome, String)> = Vec::new();
     for (index, finding) in evidence.findings.iter().enumerate() {
         let Record::SearchResult {
-            title, url, snippet, ..
+            title,
+            url,
+            snippet,
+            published,
         } = &finding.record
         else {
             continue;
@@ -55,9 +60,11 @@ pub(super) fn judge(profile: &SubjectProfile, evidence: &Evidence) -> Judgement 
                 continue;
             }
             judgement.mark_relevant(index);
-            compare_employer_in_text(&mut judgement, profile, &body, index);
+            if let Some((outcome, found)) = employer_in_text(profile, &body) {
+                employer_reports.push((published.clone().unwrap_or_default(), index, outcome, found));
+            }
         }
-        let adverse = signals::adverse_terms(&body);
+        let adverse = adverse_terms_about_subject(profile, &body);
         if !adverse.is_empty() && signals::victim_context(&body) {
             judgement.note(format!(
                 "{} reports wrongdoing against the subject, not by it",
@@ -72,7 +79,42 @@ pub(super) fn judge(profile: &SubjectProfile, evidence: &Evidence) -> Judgement 
             ));
         }
     }
+    if let Some(latest) = employer_reports.iter().map(|report| report.0.clone()).max() {
+        let claimed = profile.employer().unwrap_or_default().to_string();
+        for (_, index, outcome, found) in employer_reports.iter().filter(|report| report.0 == latest) {
+            let note = match outcome {
+                Outcome::Match => "the latest report names the person with the claimed employer",
+                _ => "the latest report shows the person at another company",
+            };
+            judgement.compare(Field::Employer, &claimed, found, *outcome, &[*index], note);
+        }
+    }
     judgement
+}
+
+/// Adverse terms in the sentences that name the subject and in the sentence after each (where "the company"
+/// refers back): a story that mentions the subject beside someone else's wrongdoing is not adverse to it.
+fn adverse_terms_about_subject(profile: &SubjectProfile, body: &str) -> Vec<&'static str> {
+    let sentences = signals::sentences(body);
+    let mut terms: Vec<&'static str> = Vec::new();
+    for (index, sentence) in sentences.iter().enumerate() {
+        let names_subject = if profile.is_company() {
+            profile.is_mentioned_in(sentence)
+        } else {
+            names::mentions_person(sentence, &profile.name)
+        };
+        if !names_subject {
+            continue;
+        }
+        for nearby in sentences.iter().skip(index).take(2) {
+            for term in signals::adverse_terms(nearby) {
+                if !terms.contains(&term) {
+                    terms.push(term);
+                }
+            }
+        }
+    }
+    terms
 }
 
 /// A result that places the name in other countries only — none of them the subject's, and none of the
@@ -123,34 +165,46 @@ pub(super) fn title_words_present(title: &str, body: &str) -> bool {
     !title_tokens.is_empty() && title_tokens.iter().all(|token| body_tokens.contains(token))
 }
 
-/// For a person: the employer a text shows them at, against the one claimed.
-pub(super) fn compare_employer_in_text(judgement: &mut Judgement, profile: &SubjectProfile, body: &str, index: usize) {
-    let Some(claimed) = profile.employer() else {
-        return;
-    };
-    if names::mentions_company(body, claimed, &[]) {
-        judgement.compare(
-            Field::Employer,
-            claimed,
-            claimed,
-            Outcome::Match,
-            &[index],
-            "the text names the person with the claimed employer",
-        );
-        return;
+/// For a person: the employer a text shows them at now, against the one claimed. A claimed employer named only
+/// as a past one ("joins from X", "ex-X", "formerly at X") does not count as current.
+fn employer_in_text(profile: &SubjectProfile, body: &str) -> Option<(Outcome, String)> {
+    let claimed = profile.employer()?;
+    if names::mentions_company(body, claimed, &[]) && !named_as_former(body, claimed) {
+        return Some((Outcome::Match, claimed.to_string()));
     }
-    let others: Vec<String> = names::company_names_in(body)
+    names::company_names_in(body)
         .into_iter()
-        .filter(|other| !company_names_compatible(other, claimed, &[]))
+        .find(|other| !company_names_compatible(other, claimed, &[]) && !named_as_former(body, other))
+        .map(|other| (Outcome::Mismatch, other))
+}
+
+/// Whether every mention of the company in the text is introduced as a former employer.
+pub(super) fn named_as_former(body: &str, company: &str) -> bool {
+    static FORMER: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(
+            r"(?:\bex-?|\bformer(?:ly)?(?:\s+(?:at|with|of))?|\bpreviously(?:\s+(?:at|with))?|\bjoin(?:s|ed|ing)?\s+from|\bleft|\bprior\s+to|\bbefore\s+joining|\buntil\s+\d{4}\s+(?:at|with))\s*$",
+        )
+        .expect("former-employer pattern compiles")
+    });
+    let folded = text::fold(body);
+    let Some(first_word) = text::tokens(&crate::matching::names::core_company_name(company))
+        .into_iter()
+        .next()
+    else {
+        return false;
+    };
+    let starts: Vec<usize> = folded
+        .match_indices(first_word.as_str())
+        .map(|(start, _)| start)
         .collect();
-    if let Some(other) = others.first() {
-        judgement.compare(
-            Field::Employer,
-            claimed,
-            other,
-            Outcome::Mismatch,
-            &[index],
-            "the text shows the person at another company",
-        );
-    }
+    !starts.is_empty()
+        && starts.iter().all(|start| {
+            let window_start = folded[..*start]
+                .char_indices()
+                .rev()
+                .nth(24)
+                .map(|(at, _)| at)
+                .unwrap_or(0);
+            FORMER.is_match(&folded[window_start..*start])
+        })
 }

@@ -61,7 +61,8 @@ fn compile(patterns: &[&str]) -> Vec<Regex> {
 static SENTENCE_END: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"[.!?。！？\n]+(?:\s+|$)|[。！？\n]").expect("sentence pattern compiles"));
 
-fn sentences(text: &str) -> Vec<&str> {
+/// The sentences of a text, split at Latin and CJK sentence ends and line breaks.
+pub fn sentences(text: &str) -> Vec<&str> {
     let mut found = Vec::new();
     let mut start = 0;
     for end in SENTENCE_END.find_iter(text) {
