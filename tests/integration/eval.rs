@@ -4,13 +4,21 @@ use shadowhunter_local::eval;
 
 use crate::support::{bundled_scenarios, handout_scenarios, holdout_scenarios, scenario_clock};
 
+fn options(parallelism: usize) -> eval::EvalOptions {
+    eval::EvalOptions {
+        clock: scenario_clock(),
+        parallelism,
+        llm: None,
+    }
+}
+
 #[tokio::test]
 async fn handout_scenarios_all_run_and_score_at_least_ninety_percent() {
     let Some(dir) = handout_scenarios() else {
         eprintln!("skipped: ../shared/scenarios is not beside this checkout");
         return;
     };
-    let (scores, summary) = eval::evaluate(&dir, scenario_clock(), 8).await.expect("eval runs");
+    let (scores, summary) = eval::evaluate(&dir, &options(8)).await.expect("eval runs");
     println!("{}{}", eval::table(&scores), summary.line());
     assert_eq!(summary.failed, 0, "{}", summary.line());
     assert!(summary.scenarios >= 9);
@@ -20,7 +28,7 @@ async fn handout_scenarios_all_run_and_score_at_least_ninety_percent() {
 
 #[tokio::test]
 async fn bundled_scenarios_all_run_and_score_at_least_ninety_percent() {
-    let (scores, summary) = eval::evaluate(&bundled_scenarios(), scenario_clock(), 8)
+    let (scores, summary) = eval::evaluate(&bundled_scenarios(), &options(8))
         .await
         .expect("eval runs");
     println!("{}{}", eval::table(&scores), summary.line());
@@ -32,7 +40,7 @@ async fn bundled_scenarios_all_run_and_score_at_least_ninety_percent() {
 
 #[tokio::test]
 async fn holdout_scenarios_all_run_and_score_at_least_ninety_percent() {
-    let (scores, summary) = eval::evaluate(&holdout_scenarios(), scenario_clock(), 8)
+    let (scores, summary) = eval::evaluate(&holdout_scenarios(), &options(8))
         .await
         .expect("eval runs");
     println!("{}{}", eval::table(&scores), summary.line());
@@ -51,7 +59,7 @@ async fn a_scenario_file_with_an_unknown_key_counts_as_failed_not_as_a_crash() {
         r#"{"id": "bad", "description": "", "request": {"subject": {"kind": "company", "name": "A"}}, "world": {"serach": {}}, "expected": {"risk": "low"}}"#,
     )
     .expect("write scenario");
-    let (scores, summary) = eval::evaluate(&dir, scenario_clock(), 1).await.expect("eval runs");
+    let (scores, summary) = eval::evaluate(&dir, &options(1)).await.expect("eval runs");
     std::fs::remove_dir_all(&dir).ok();
     assert_eq!(summary.failed, 1);
     let failure = scores[0].failure.as_deref().unwrap_or_default();

@@ -42,7 +42,7 @@ async fn run(scenario: &Scenario) -> shadowhunter_core::Report {
     let providers = worlds
         .provider_config(&scenario.id)
         .build(&shadowhunter_providers::http::client());
-    shadowhunter_core::pipeline::run_check(&check, &providers, &store, clock.as_ref())
+    shadowhunter_core::pipeline::run_check(&check, &providers, &store, clock.as_ref(), None)
         .await
         .expect("the check completes")
 }
@@ -99,7 +99,7 @@ async fn a_channel_without_a_provider_is_unavailable_as_not_configured() {
     let check = Check::new(scenario.check_request().expect("valid"), clock.now());
     store.insert_check(&check).await.expect("insert");
     let providers = shadowhunter_core::ports::Providers::default();
-    let report = shadowhunter_core::pipeline::run_check(&check, &providers, &store, clock.as_ref())
+    let report = shadowhunter_core::pipeline::run_check(&check, &providers, &store, clock.as_ref(), None)
         .await
         .expect("completes");
     for verdict in report.channels.values() {

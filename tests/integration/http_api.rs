@@ -38,6 +38,7 @@ impl TestApp {
             providers: ProviderSource::Sandbox(Arc::clone(&worlds)),
             store: Arc::clone(&store),
             clock: Arc::clone(&clock),
+            llm: None,
         });
         let pool = WorkerPool::start(Arc::clone(&store), queue.clone(), runner, 8);
         let app = router(ApiState::new(store, queue, clock));

@@ -10,6 +10,7 @@ pub mod error;
 pub mod evidence;
 pub mod flags;
 pub mod judge;
+pub mod llm;
 pub mod matching;
 pub mod pipeline;
 pub mod planner;

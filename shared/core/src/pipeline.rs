@@ -11,10 +11,12 @@ use crate::channel::Channel;
 use crate::check::Check;
 use crate::evidence::{Evidence, Finding, Lookup, ProviderCall, ProviderError};
 use crate::judge::{DETERMINISTIC, judge_channel};
+use crate::llm::{Llm, LlmUsage};
 use crate::planner;
 use crate::ports::{CheckStore, Clock, Providers, StoreError};
 use crate::profile::SubjectProfile;
 use crate::report::Report;
+use crate::request::Lang;
 use crate::risk;
 use crate::verdict::{ChannelVerdict, Verdict};
 
@@ -53,7 +55,8 @@ pub async fn collect(check: &Check, channel: Channel, providers: &Providers) -> 
     }
 }
 
-async fn run_wave(
+/// Runs lookups on one provider in parallel, appending new findings (deduplicated) and the call records.
+pub async fn run_wave(
     provider: &dyn crate::ports::Provider,
     lookups: &[Lookup],
     findings: &mut Vec<Finding>,
@@ -114,7 +117,7 @@ pub fn summarize(check: &Check, verdicts: Vec<ChannelVerdict>, clock: &dyn Clock
         .map(|verdict| verdict.elapsed_ms)
         .max()
         .unwrap_or_default();
-    let summary = narrative(&profile, &verdicts, &flags, risk.as_str());
+    let summary = narrative(&profile, &verdicts, &flags, risk, check.request.lang());
     let channels: BTreeMap<String, ChannelVerdict> = verdicts
         .into_iter()
         .map(|verdict| (verdict.channel.as_str().to_string(), verdict))
@@ -129,20 +132,27 @@ pub fn summarize(check: &Check, verdicts: Vec<ChannelVerdict>, clock: &dyn Clock
         channels,
         summary,
         evaluator: DETERMINISTIC.into(),
+        llm: crate::llm::LlmUsage::default(),
         provider_calls,
         elapsed_ms,
         completed_at: clock.now(),
     }
 }
 
-/// A short analyst-style paragraph; every claim cites the evidence ids it rests on.
+/// A short analyst-style paragraph in the request's language; every claim cites the evidence ids it rests on.
 fn narrative(
     profile: &SubjectProfile,
     verdicts: &[ChannelVerdict],
     flags: &BTreeSet<crate::flags::Flag>,
-    risk: &str,
+    risk: crate::report::RiskLevel,
+    lang: Lang,
 ) -> String {
-    let mut sentences = vec![format!("{} is rated {risk} risk.", profile.name)];
+    let zh = lang == Lang::Zh;
+    let mut sentences = vec![if zh {
+        format!("{}：风险等级{}。", profile.name, risk_word_zh(risk))
+    } else {
+        format!("{} is rated {} risk.", profile.name, risk.as_str())
+    }];
     for verdict in verdicts {
         let cited: Vec<&str> = verdict
             .evidence
@@ -156,22 +166,79 @@ fn narrative(
         } else {
             format!(" [{}]", cited.join(", "))
         };
-        let verdict_word = match verdict.verdict {
-            Verdict::Consistent => "consistent",
-            Verdict::Inconsistent => "inconsistent",
-            Verdict::NotFound => "not found",
-            Verdict::Unavailable => "unavailable",
-        };
-        sentences.push(format!(
-            "{}: {verdict_word} — {}{citation}.",
-            verdict.channel, verdict.reason
-        ));
+        sentences.push(if zh {
+            format!(
+                "{}：{}{citation}。",
+                channel_word_zh(verdict.channel),
+                verdict_word_zh(verdict.verdict)
+            )
+        } else {
+            format!(
+                "{}: {} — {}{citation}.",
+                verdict.channel,
+                verdict.verdict.as_str().replace('_', " "),
+                verdict.reason
+            )
+        });
     }
     if !flags.is_empty() {
         let names: Vec<&str> = flags.iter().map(|flag| flag.as_str()).collect();
-        sentences.push(format!("Flags: {}.", names.join(", ")));
+        sentences.push(if zh {
+            format!("风险标记：{}。", names.join("、"))
+        } else {
+            format!("Flags: {}.", names.join(", "))
+        });
     }
-    sentences.join(" ")
+    sentences.join(if zh { "" } else { " " })
+}
+
+fn risk_word_zh(risk: crate::report::RiskLevel) -> &'static str {
+    match risk {
+        crate::report::RiskLevel::Low => "低",
+        crate::report::RiskLevel::Medium => "中",
+        crate::report::RiskLevel::High => "高",
+    }
+}
+
+fn verdict_word_zh(verdict: Verdict) -> &'static str {
+    match verdict {
+        Verdict::Consistent => "信息一致",
+        Verdict::Inconsistent => "信息不一致",
+        Verdict::NotFound => "未找到相关信息",
+        Verdict::Unavailable => "渠道不可用",
+    }
+}
+
+fn channel_word_zh(channel: Channel) -> &'static str {
+    match channel {
+        Channel::Search => "网络搜索",
+        Channel::Customs => "海关记录",
+        Channel::Linkedin => "领英",
+        Channel::Facebook => "脸书",
+        Channel::Twitter => "X/推特",
+        Channel::Website => "官方网站",
+    }
+}
+
+/// Asks the LLM, when one is configured and the rules left something open, to review the report (one batched
+/// call); any LLM failure leaves the rules' report as it is. The usage is recorded in the report either way.
+pub async fn review(check: &Check, report: &mut Report, llm: Option<&dyn Llm>, usage: &mut LlmUsage) {
+    let Some(llm) = llm else {
+        return;
+    };
+    if crate::llm::judge::questions(report).is_empty() {
+        return;
+    }
+    match crate::llm::judge::refine(llm, check, report, usage).await {
+        Ok(changes) => tracing::info!(check_id = %check.id, changes = changes.len(), "LLM review applied"),
+        Err(error) => {
+            usage.failures += 1;
+            report
+                .risk_reasons
+                .push(format!("LLM review skipped ({error}); the rules' verdicts stand"));
+            tracing::warn!(check_id = %check.id, %error, "LLM review failed; deterministic report kept");
+        }
+    }
 }
 
 /// Runs a whole check in process: every requested channel's collect and compare in parallel, each result
@@ -181,23 +248,87 @@ pub async fn run_check(
     providers: &Providers,
     store: &dyn CheckStore,
     clock: &dyn Clock,
+    llm: Option<&dyn Llm>,
 ) -> Result<Report, StoreError> {
     let channels = check.request.requested_channels();
-    let verdicts = join_all(channels.into_iter().map(|channel| {
+    let gathered = join_all(channels.into_iter().map(|channel| {
         let span = tracing::info_span!("channel", check_id = %check.id, channel = %channel);
         async move {
             let evidence = collect(check, channel, providers).await;
             store.put_evidence(&check.id, &evidence).await?;
             let verdict = compare(check, &evidence, clock).await;
             store.put_verdict(&check.id, &verdict).await?;
-            Ok::<_, StoreError>(verdict)
+            Ok::<_, StoreError>((evidence, verdict))
         }
         .instrument(span)
     }))
     .await
     .into_iter()
     .collect::<Result<Vec<_>, _>>()?;
-    let report = summarize(check, verdicts, clock);
+    let (mut evidence, mut verdicts): (Vec<Evidence>, Vec<ChannelVerdict>) = gathered.into_iter().unzip();
+    let mut usage = LlmUsage::default();
+    if let Some(llm) = llm.filter(|_| crate::llm::agent::needs_agent(&verdicts)) {
+        investigate(
+            check,
+            providers,
+            store,
+            clock,
+            llm,
+            &mut evidence,
+            &mut verdicts,
+            &mut usage,
+        )
+        .await?;
+    }
+    let mut report = summarize(check, verdicts, clock);
+    review(check, &mut report, llm, &mut usage).await;
+    report.llm = usage;
     store.put_report(&check.id, &report).await?;
     Ok(report)
+}
+
+/// The agent step: when the planned lookups left the identity unresolved, the LLM plans more lookups; what it
+/// finds joins each channel's evidence, and those channels are judged again by the same rules.
+#[allow(clippy::too_many_arguments)]
+async fn investigate(
+    check: &Check,
+    providers: &Providers,
+    store: &dyn CheckStore,
+    clock: &dyn Clock,
+    llm: &dyn Llm,
+    evidence: &mut [Evidence],
+    verdicts: &mut [ChannelVerdict],
+    usage: &mut LlmUsage,
+) -> Result<(), StoreError> {
+    let outcome = crate::llm::agent::investigate(
+        llm,
+        check,
+        verdicts,
+        providers,
+        &crate::llm::agent::AgentBudget::default(),
+    )
+    .await;
+    usage.calls += outcome.usage.calls;
+    usage.prompt_tokens += outcome.usage.prompt_tokens;
+    usage.completion_tokens += outcome.usage.completion_tokens;
+    usage.failures += outcome.usage.failures;
+    tracing::info!(check_id = %check.id, steps = outcome.steps, stopped = ?outcome.stopped, "agent finished");
+    for found in outcome.evidence {
+        let Some(position) = evidence.iter().position(|known| known.channel == found.channel) else {
+            continue;
+        };
+        let merged = &mut evidence[position];
+        for finding in found.findings {
+            if !merged.findings.contains(&finding) {
+                merged.findings.push(finding);
+            }
+        }
+        merged.calls.extend(found.calls);
+        merged.elapsed_ms += found.elapsed_ms;
+        store.put_evidence(&check.id, merged).await?;
+        let verdict = compare(check, merged, clock).await;
+        store.put_verdict(&check.id, &verdict).await?;
+        verdicts[position] = verdict;
+    }
+    Ok(())
 }

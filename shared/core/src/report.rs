@@ -42,6 +42,9 @@ pub struct Report {
     /// A short analyst-style narrative whose claims cite evidence ids.
     pub summary: String,
     pub evaluator: String,
+    /// What the LLM layer cost this check (all zero when no LLM is configured).
+    #[serde(default)]
+    pub llm: crate::llm::LlmUsage,
     pub provider_calls: usize,
     pub elapsed_ms: u64,
     pub completed_at: DateTime<Utc>,

@@ -3,6 +3,7 @@
 use std::sync::Arc;
 
 use async_trait::async_trait;
+use shadowhunter_core::llm::Llm;
 use shadowhunter_core::ports::{CheckStore, Clock, Providers};
 use shadowhunter_core::{Check, Report};
 
@@ -30,12 +31,21 @@ pub struct PipelineRunner {
     pub providers: ProviderSource,
     pub store: Arc<dyn CheckStore>,
     pub clock: Arc<dyn Clock>,
+    /// The LLM that reviews what the rules leave open; `None` runs the deterministic judge alone.
+    pub llm: Option<Arc<dyn Llm>>,
 }
 
 #[async_trait]
 impl CheckRunner for PipelineRunner {
     async fn run(&self, check: &Check) -> anyhow::Result<Report> {
         let providers = self.providers.providers_for(check);
-        Ok(shadowhunter_core::pipeline::run_check(check, &providers, self.store.as_ref(), self.clock.as_ref()).await?)
+        Ok(shadowhunter_core::pipeline::run_check(
+            check,
+            &providers,
+            self.store.as_ref(),
+            self.clock.as_ref(),
+            self.llm.as_deref(),
+        )
+        .await?)
     }
 }

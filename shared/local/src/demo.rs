@@ -36,6 +36,7 @@ pub async fn run(scenarios_dir: Option<&Path>, json: bool) -> anyhow::Result<()>
         providers: ProviderSource::Sandbox(Arc::clone(&worlds)),
         store: Arc::clone(&store),
         clock: Arc::clone(&clock),
+        llm: None,
     });
     let pool = WorkerPool::start(Arc::clone(&store), queue.clone(), runner, 16);
     let mut submitted = Vec::new();

@@ -8,6 +8,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use futures::StreamExt;
+use shadowhunter_core::llm::Llm;
 use shadowhunter_core::ports::Clock;
 use shadowhunter_core::{Check, Flag, Report, RiskLevel};
 use shadowhunter_sandbox::Scenario;
@@ -29,6 +30,8 @@ pub struct ScenarioScore {
     pub flags_extra: Vec<String>,
     pub flags_true_positive: usize,
     pub provider_calls: usize,
+    pub llm_calls: u32,
+    pub llm_tokens: u64,
     pub elapsed_ms: u64,
     /// Why the scenario could not be run at all.
     pub failure: Option<String>,
@@ -71,17 +74,23 @@ impl EvalSummary {
 }
 
 /// Runs every scenario under `dir` (up to `parallelism` at a time) and scores it.
-pub async fn evaluate(
-    dir: &Path,
-    clock: Arc<dyn Clock>,
-    parallelism: usize,
-) -> anyhow::Result<(Vec<ScenarioScore>, EvalSummary)> {
+/// How `eval` runs: the clock, how many scenarios at once, and the LLM (none: the deterministic judge alone).
+#[derive(Clone)]
+pub struct EvalOptions {
+    pub clock: Arc<dyn Clock>,
+    pub parallelism: usize,
+    pub llm: Option<Arc<dyn Llm>>,
+}
+
+/// Runs every scenario under `dir` and scores it.
+pub async fn evaluate(dir: &Path, options: &EvalOptions) -> anyhow::Result<(Vec<ScenarioScore>, EvalSummary)> {
+    let (clock, parallelism) = (&options.clock, options.parallelism);
     let started = Instant::now();
     let (scenarios, load_failures) = load_scenarios(dir)?;
     let worlds = SandboxedWorlds::start(&scenarios, SocketAddr::from(([127, 0, 0, 1], 0))).await?;
     let store = SqliteStore::in_memory()?;
     let mut scores: Vec<ScenarioScore> = futures::stream::iter(scenarios.iter())
-        .map(|scenario| run_one(scenario, &worlds, &store, clock.as_ref()))
+        .map(|scenario| run_one(scenario, &worlds, &store, options.llm.as_deref(), clock.as_ref()))
         .buffered(parallelism.max(1))
         .collect()
         .await;
@@ -96,6 +105,8 @@ pub async fn evaluate(
         flags_extra: Vec::new(),
         flags_true_positive: 0,
         provider_calls: 0,
+        llm_calls: 0,
+        llm_tokens: 0,
         elapsed_ms: 0,
         failure: Some(failure.message),
     }));
@@ -107,6 +118,7 @@ async fn run_one(
     scenario: &Scenario,
     worlds: &SandboxedWorlds,
     store: &SqliteStore,
+    llm: Option<&dyn Llm>,
     clock: &dyn Clock,
 ) -> ScenarioScore {
     let started = Instant::now();
@@ -115,7 +127,7 @@ async fn run_one(
         let check = Check::new(request, clock.now());
         let providers = worlds.provider_config(&scenario.id).build(&reqwest_client());
         shadowhunter_core::ports::CheckStore::insert_check(store, &check).await?;
-        let report = shadowhunter_core::pipeline::run_check(&check, &providers, store, clock).await?;
+        let report = shadowhunter_core::pipeline::run_check(&check, &providers, store, clock, llm).await?;
         anyhow::Ok(report)
     }
     .await;
@@ -133,6 +145,8 @@ async fn run_one(
             flags_extra: Vec::new(),
             flags_true_positive: 0,
             provider_calls: 0,
+            llm_calls: 0,
+            llm_tokens: 0,
             elapsed_ms,
             failure: Some(format!("{error:#}")),
         },
@@ -185,9 +199,15 @@ pub fn score(scenario: &Scenario, report: &Report, elapsed_ms: u64) -> ScenarioS
             .collect(),
         flags_true_positive: expected_flags.intersection(&reported).count(),
         provider_calls: report.provider_calls,
+        llm_calls: report.llm.calls,
+        llm_tokens: report.llm.tokens(),
         elapsed_ms,
         failure: None,
     }
+}
+
+fn per_check(total: u64, checks: usize) -> f64 {
+    if checks == 0 { 0.0 } else { total as f64 / checks as f64 }
 }
 
 fn ratio(numerator: usize, denominator: usize) -> f64 {
@@ -222,8 +242,8 @@ pub fn summarize(scores: &[ScenarioScore], wall_ms: u64) -> EvalSummary {
         ),
         flag_precision: ratio(true_positive, true_positive + sum(|score| score.flags_extra.len())),
         flag_recall: ratio(true_positive, true_positive + sum(|score| score.flags_missing.len())),
-        llm_calls_per_check: 0.0,
-        llm_tokens_per_check: 0.0,
+        llm_calls_per_check: per_check(ran.iter().map(|score| u64::from(score.llm_calls)).sum(), ran.len()),
+        llm_tokens_per_check: per_check(ran.iter().map(|score| score.llm_tokens).sum(), ran.len()),
         provider_calls_per_check: if ran.is_empty() {
             0.0
         } else {

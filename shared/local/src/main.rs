@@ -143,6 +143,7 @@ async fn check(file: &Path, format: Format, sandbox: Option<&Path>, now: Option<
         providers,
         store,
         clock,
+        llm: None,
     };
     let report = runner.run(&check).await?;
     match format {
@@ -156,7 +157,12 @@ async fn run_eval(dir: &Path, now: Option<&str>, parallel: usize) -> anyhow::Res
     if !dir.is_dir() {
         anyhow::bail!("{} is not a directory of scenario files", dir.display());
     }
-    let (scores, summary) = eval::evaluate(dir, clock(now)?, parallel).await?;
+    let options = eval::EvalOptions {
+        clock: clock(now)?,
+        parallelism: parallel,
+        llm: None,
+    };
+    let (scores, summary) = eval::evaluate(dir, &options).await?;
     print!("{}", eval::table(&scores));
     println!("{}", summary.line());
     if summary.failed > 0 {

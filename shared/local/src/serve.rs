@@ -65,6 +65,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         providers,
         store: Arc::clone(&store),
         clock: Arc::clone(&clock),
+        llm: None,
     });
     let pool = WorkerPool::start(Arc::clone(&store), queue.clone(), runner, args.workers);
     let app = router(ApiState::new(store, queue, clock));

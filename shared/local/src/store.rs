@@ -422,13 +422,11 @@ async fn upsert_per_channel(
 
 #[cfg(test)]
 pub(crate) mod tests {
-    use std::collections::BTreeMap;
 
     use chrono::TimeZone;
+    use shadowhunter_core::Report;
     use shadowhunter_core::evidence::{Finding, Record};
-    use shadowhunter_core::report::RiskLevel;
     use shadowhunter_core::verdict::Verdict;
-    use shadowhunter_core::{Flag, Report};
 
     use super::*;
 
@@ -460,29 +458,13 @@ pub(crate) mod tests {
         }
     }
 
+    /// The report the summary step writes for these verdicts.
     pub(crate) fn report(check: &Check, verdicts: &[ChannelVerdict]) -> Report {
-        let flags: Vec<Flag> = verdicts.iter().flat_map(|verdict| verdict.flags.clone()).collect();
-        Report {
-            check_id: check.id.clone(),
-            reference: check.request.reference.clone(),
-            subject_name: check.request.subject.name.clone(),
-            risk: if flags.is_empty() {
-                RiskLevel::Low
-            } else {
-                RiskLevel::High
-            },
-            risk_reasons: vec!["no flags raised".to_string()],
-            flags,
-            channels: verdicts
-                .iter()
-                .map(|verdict| (verdict.channel.as_str().to_string(), verdict.clone()))
-                .collect::<BTreeMap<_, _>>(),
-            summary: format!("{} checked.", check.request.subject.name),
-            evaluator: "deterministic".to_string(),
-            provider_calls: 0,
-            elapsed_ms: 1,
-            completed_at: check.received_at,
-        }
+        shadowhunter_core::pipeline::summarize(
+            check,
+            verdicts.to_vec(),
+            &shadowhunter_core::ports::FixedClock(check.received_at),
+        )
     }
 
     fn evidence(snippet: &str) -> Evidence {

@@ -203,7 +203,7 @@ fn field_name(field: &Field) -> &'static str {
 }
 
 /// The flag a material mismatch raises on a channel.
-fn flag_for_mismatch(channel: Channel, field: Field) -> Option<Flag> {
+pub(crate) fn flag_for_mismatch(channel: Channel, field: Field) -> Option<Flag> {
     match field {
         Field::Name => Some(Flag::NameMismatch),
         Field::Country if channel == Channel::Customs => Some(Flag::TradeProfileMismatch),
