@@ -56,9 +56,20 @@ enum Command {
         dir: PathBuf,
         #[arg(long)]
         now: Option<String>,
+        /// Review with the OpenAI-compatible endpoint at URL (e.g. http://127.0.0.1:8091/v1); key from LLM_API_KEY.
+        #[arg(long, value_name = "URL")]
+        llm_url: Option<String>,
+        #[arg(long, default_value = "gpt-4o-mini")]
+        llm_model: String,
         /// Scenarios run at once.
         #[arg(long, default_value_t = 8)]
         parallel: usize,
+    },
+    /// Serves an OpenAI-compatible chat endpoint that answers every call validly and changes nothing
+    /// (for measuring the LLM path's call budget with `eval --llm-url`).
+    LlmSandbox {
+        #[arg(long, default_value_t = 8091)]
+        port: u16,
     },
     /// Serves the scenario worlds of DIR as the providers' APIs on a loopback port.
     Sandbox {
@@ -93,7 +104,23 @@ async fn main() {
         } => check(&file, format, sandbox.as_deref(), now.as_deref()).await,
         Command::Serve(args) => serve::run(args).await,
         Command::Demo { format, scenarios } => demo::run(scenarios.as_deref(), matches!(format, Format::Json)).await,
-        Command::Eval { dir, now, parallel } => run_eval(&dir, now.as_deref(), parallel).await,
+        Command::Eval {
+            dir,
+            now,
+            parallel,
+            llm_url,
+            llm_model,
+        } => {
+            let llm = llm_url.map(|url| {
+                let mut config = shadowhunter_providers::llm::LlmConfig::new(url, llm_model);
+                if let Ok(key) = std::env::var("LLM_API_KEY") {
+                    config = config.with_api_key(key);
+                }
+                shadowhunter_local::app::llm_client(config)
+            });
+            run_eval(&dir, now.as_deref(), parallel, llm).await
+        }
+        Command::LlmSandbox { port } => run_llm_sandbox(port).await,
         Command::Sandbox { scenarios, port } => run_sandbox(&scenarios, port).await,
     };
     if let Err(error) = outcome {
@@ -143,7 +170,7 @@ async fn check(file: &Path, format: Format, sandbox: Option<&Path>, now: Option<
         providers,
         store,
         clock,
-        llm: None,
+        llm: shadowhunter_local::app::llm_from_env()?,
     };
     let report = runner.run(&check).await?;
     match format {
@@ -153,14 +180,19 @@ async fn check(file: &Path, format: Format, sandbox: Option<&Path>, now: Option<
     Ok(())
 }
 
-async fn run_eval(dir: &Path, now: Option<&str>, parallel: usize) -> anyhow::Result<()> {
+async fn run_eval(
+    dir: &Path,
+    now: Option<&str>,
+    parallel: usize,
+    llm: Option<Arc<dyn shadowhunter_core::llm::Llm>>,
+) -> anyhow::Result<()> {
     if !dir.is_dir() {
         anyhow::bail!("{} is not a directory of scenario files", dir.display());
     }
     let options = eval::EvalOptions {
         clock: clock(now)?,
         parallelism: parallel,
-        llm: None,
+        llm,
     };
     let (scores, summary) = eval::evaluate(dir, &options).await?;
     print!("{}", eval::table(&scores));
@@ -168,6 +200,19 @@ async fn run_eval(dir: &Path, now: Option<&str>, parallel: usize) -> anyhow::Res
     if summary.failed > 0 {
         std::process::exit(2);
     }
+    Ok(())
+}
+
+async fn run_llm_sandbox(port: u16) -> anyhow::Result<()> {
+    let server = shadowhunter_sandbox::llm::LlmServer::null()
+        .start(SocketAddr::from(([127, 0, 0, 1], port)))
+        .await?;
+    println!(
+        "null LLM on {} (answers every call validly, changes nothing)",
+        server.base_url()
+    );
+    tokio::signal::ctrl_c().await?;
+    println!("{} calls served", server.calls());
     Ok(())
 }
 

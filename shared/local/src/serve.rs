@@ -9,7 +9,7 @@ use shadowhunter_core::ports::{CheckStore, Clock, SystemClock};
 use shadowhunter_providers::ProviderConfig;
 
 use crate::api::{ApiState, router};
-use crate::app::{PipelineRunner, ProviderSource};
+use crate::app::{PipelineRunner, ProviderSource, llm_from_env};
 use crate::queue::{QueueConfig, SqliteQueue, WorkerPool};
 use crate::sandboxed::{SandboxedWorlds, load_scenarios};
 use crate::store::SqliteStore;
@@ -65,7 +65,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         providers,
         store: Arc::clone(&store),
         clock: Arc::clone(&clock),
-        llm: None,
+        llm: llm_from_env()?,
     });
     let pool = WorkerPool::start(Arc::clone(&store), queue.clone(), runner, args.workers);
     let app = router(ApiState::new(store, queue, clock));

@@ -13,6 +13,8 @@ pub mod brave;
 pub mod config;
 pub mod facebook;
 pub mod http;
+pub mod limits;
+pub mod llm;
 pub mod pdl;
 pub mod sayari;
 #[cfg(test)]

@@ -1,5 +1,6 @@
 //! shadowhunter-sandbox: scenario files and the loopback server that plays every provider for them.
 
+pub mod llm;
 pub mod providers;
 pub mod scenario;
 pub mod server;
