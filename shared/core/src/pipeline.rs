@@ -103,7 +103,7 @@ pub fn summarize(check: &Check, verdicts: Vec<ChannelVerdict>, clock: &dyn Clock
         .collect();
     flags.extend(risk::cross_channel_flags(&profile, &verdicts));
     let context = risk::RiskContext {
-        ships_other_goods: risk::ships_other_goods(&verdicts),
+        adverse_media_corroborated: risk::adverse_media_corroborated(&verdicts),
         subject_is_person: !profile.is_company(),
     };
     let (risk, risk_reasons) = risk::assess(&flags, context);

@@ -10,7 +10,7 @@ use crate::report::RiskLevel;
 use crate::verdict::{ChannelVerdict, Field, Outcome, Verdict};
 
 /// Flags that alone make a check high risk: deception or the absence of any real footprint.
-/// (`trade_profile_mismatch` is severe when the goods differ; a trade role alone weighs like a discrepancy.)
+/// (`adverse_media` is severe when an authority acted or several reports agree; a lone allegation weighs 2.)
 const SEVERE: &[Flag] = &[Flag::AdverseMedia, Flag::PromptInjection, Flag::IdentityNotFound];
 
 /// Points a flag adds towards high risk (3 points are high); flags not listed add none.
@@ -106,22 +106,20 @@ fn contact_unverified(profile: &SubjectProfile, verdicts: &[ChannelVerdict]) -> 
     about_contact(Outcome::Mismatch) || (could_verify && !about_contact(Outcome::Match))
 }
 
-/// Whether customs records show the subject trading other goods than it claims (not merely on the other side).
-pub fn ships_other_goods(verdicts: &[ChannelVerdict]) -> bool {
-    verdicts.iter().any(|verdict| {
-        verdict.channel == Channel::Customs
-            && verdict
-                .fields
-                .iter()
-                .any(|field| field.field == Field::LineOfBusiness && field.outcome == Outcome::Mismatch)
-    })
+/// Whether the adverse media found is corroborated: an authority acted, or two or more reports accuse the subject.
+pub fn adverse_media_corroborated(verdicts: &[ChannelVerdict]) -> bool {
+    let reports: Vec<_> = verdicts
+        .iter()
+        .flat_map(|verdict| verdict.adverse_media.iter())
+        .collect();
+    reports.len() >= 2 || reports.iter().any(|report| report.official)
 }
 
 /// What besides the flags shapes the risk level.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct RiskContext {
-    /// Customs shows the subject trading other goods than it claims.
-    pub ships_other_goods: bool,
+    /// Adverse media reports action by an authority, or more than one report makes the accusation.
+    pub adverse_media_corroborated: bool,
     /// The subject is a person: many people have no online footprint, so not finding one is a discrepancy
     /// to verify, not the shell-company signal it is for a company.
     pub subject_is_person: bool,
@@ -129,16 +127,16 @@ pub struct RiskContext {
 
 /// The risk level and the reasons for it.
 pub fn assess(flags: &BTreeSet<Flag>, context: RiskContext) -> (RiskLevel, Vec<String>) {
-    let mut severe: Vec<&str> = flags
+    let severe: Vec<&str> = flags
         .iter()
-        .filter(|flag| SEVERE.contains(flag) && !(context.subject_is_person && **flag == Flag::IdentityNotFound))
+        .filter(|flag| SEVERE.contains(flag))
+        .filter(|flag| !(context.subject_is_person && **flag == Flag::IdentityNotFound))
+        .filter(|flag| context.adverse_media_corroborated || **flag != Flag::AdverseMedia)
         .map(|flag| flag.as_str())
         .collect();
-    if context.ships_other_goods {
-        severe.push("trade_profile_mismatch (customs shows other goods)");
-    }
     let weight = |flag: Flag| match flag {
         Flag::IdentityNotFound if context.subject_is_person => 1,
+        Flag::AdverseMedia if !context.adverse_media_corroborated => 2,
         flag => weight(flag),
     };
     let points: u32 = flags.iter().map(|flag| weight(*flag)).sum();
@@ -204,22 +202,13 @@ mod tests {
     }
 
     #[test]
-    fn a_trade_role_alone_is_medium_but_other_goods_are_high() {
+    fn a_trade_profile_mismatch_alone_is_medium_and_with_another_discrepancy_high() {
         assert_eq!(
             assess(&set(&[Flag::TradeProfileMismatch]), RiskContext::default()).0,
             RiskLevel::Medium
         );
-        assert_eq!(
-            assess(
-                &set(&[Flag::TradeProfileMismatch]),
-                RiskContext {
-                    ships_other_goods: true,
-                    ..RiskContext::default()
-                }
-            )
-            .0,
-            RiskLevel::High
-        );
+        let flags = set(&[Flag::TradeProfileMismatch, Flag::AddressMismatch]);
+        assert_eq!(assess(&flags, RiskContext::default()).0, RiskLevel::High);
     }
 
     #[test]
@@ -234,13 +223,24 @@ mod tests {
     }
 
     #[test]
+    fn a_lone_allegation_is_medium_official_action_is_high() {
+        let flags = set(&[Flag::AdverseMedia]);
+        assert_eq!(assess(&flags, RiskContext::default()).0, RiskLevel::Medium);
+        let corroborated = RiskContext {
+            adverse_media_corroborated: true,
+            ..RiskContext::default()
+        };
+        assert_eq!(assess(&flags, corroborated).0, RiskLevel::High);
+    }
+
+    #[test]
     fn deception_alone_is_high() {
+        let corroborated = RiskContext {
+            adverse_media_corroborated: true,
+            ..RiskContext::default()
+        };
         for flag in SEVERE {
-            assert_eq!(
-                assess(&set(&[*flag]), RiskContext::default()).0,
-                RiskLevel::High,
-                "{flag}"
-            );
+            assert_eq!(assess(&set(&[*flag]), corroborated).0, RiskLevel::High, "{flag}");
         }
     }
 }

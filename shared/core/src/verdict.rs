@@ -79,6 +79,9 @@ pub struct ChannelVerdict {
     /// The findings, each with its id; only those about the subject are marked `relevant`.
     pub evidence: Vec<EvidenceRef>,
     pub calls: Vec<ProviderCall>,
+    /// Reports of wrongdoing by the subject found on this channel.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub adverse_media: Vec<AdverseReport>,
     pub elapsed_ms: u64,
     /// Which evaluator produced the verdict (`deterministic`, or an LLM model later).
     pub evaluator: String,
@@ -92,4 +95,14 @@ pub struct EvidenceRef {
     #[serde(flatten)]
     pub finding: Finding,
     pub snippet: String,
+}
+
+/// One finding that reports wrongdoing by the subject.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AdverseReport {
+    /// The finding's id (`search-2`).
+    pub evidence: String,
+    pub terms: Vec<String>,
+    /// Whether it reports action by an authority (police, court, regulator, sanctions list), not an allegation.
+    pub official: bool,
 }

@@ -453,6 +453,7 @@ pub(crate) mod tests {
             flags: Vec::new(),
             evidence: Vec::new(),
             calls: Vec::new(),
+            adverse_media: Vec::new(),
             elapsed_ms: 0,
             evaluator: "deterministic".to_string(),
         }

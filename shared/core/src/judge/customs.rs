@@ -21,6 +21,7 @@ struct Party<'a> {
 
 pub(super) fn judge(profile: &SubjectProfile, evidence: &Evidence) -> Judgement {
     let mut judgement = Judgement::default();
+    let aliases = trading_names(profile, evidence);
     let mut parties = Vec::new();
     for (index, finding) in evidence.findings.iter().enumerate() {
         let Record::Shipment {
@@ -35,9 +36,9 @@ pub(super) fn judge(profile: &SubjectProfile, evidence: &Evidence) -> Judgement 
         else {
             continue;
         };
-        let role = if is_subject_party(profile, shipper, shipper_country.as_deref()) {
+        let role = if is_subject_party(profile, &aliases, shipper, shipper_country.as_deref()) {
             TradeRole::Exporter
-        } else if is_subject_party(profile, consignee, consignee_country.as_deref()) {
+        } else if is_subject_party(profile, &aliases, consignee, consignee_country.as_deref()) {
             TradeRole::Importer
         } else {
             continue;
@@ -103,13 +104,61 @@ fn compare_origin(judgement: &mut Judgement, profile: &SubjectProfile, parties: 
     );
 }
 
-/// The subject is a party when the name matches and the record's country (if any) is the subject's.
-fn is_subject_party(profile: &SubjectProfile, party: &str, party_country: Option<&str>) -> bool {
+/// Separators of a filed name that pairs an owner with a trading name ("GRACE MWANGI T/A KIONDO CRAFTS").
+const TRADING_AS: &[&str] = &[" t/a ", " trading as ", " d/b/a ", " dba ", " o/a ", " operating as "];
+
+/// The parts of a filed party name: the whole, and each side of a "trading as".
+fn name_parts(party: &str) -> Vec<String> {
+    let lower = format!(" {} ", party.to_lowercase());
+    let mut parts = vec![party.trim().to_string()];
+    for separator in TRADING_AS {
+        if let Some((owner, trading)) = lower.split_once(separator) {
+            parts.push(owner.trim().to_string());
+            parts.push(trading.trim().to_string());
+        }
+    }
+    parts
+}
+
+/// Trading names the subject files under, learned from records that pair its name with one ("X T/A Y").
+fn trading_names(profile: &SubjectProfile, evidence: &Evidence) -> Vec<String> {
+    let mut aliases = Vec::new();
+    for finding in &evidence.findings {
+        if let Record::Shipment { shipper, consignee, .. } = &finding.record {
+            for party in [shipper, consignee] {
+                let parts = name_parts(party);
+                if parts.len() == 3 && names_subject(profile, &parts[1]) && !aliases.contains(&parts[2]) {
+                    aliases.push(parts[2].clone());
+                }
+            }
+        }
+    }
+    aliases
+}
+
+/// Whether a filed name is the subject's: a company's name, or a person's name in either order.
+fn names_subject(profile: &SubjectProfile, name: &str) -> bool {
+    if profile.is_company() {
+        profile.is_subject_name(name)
+    } else {
+        crate::matching::names::person_names_match(name, &profile.name)
+    }
+}
+
+/// The subject is a party when its name (or a trading name it files under) matches and the record's country,
+/// if any, is the subject's.
+fn is_subject_party(profile: &SubjectProfile, aliases: &[String], party: &str, party_country: Option<&str>) -> bool {
     let same_country = match (party_country, profile.country.as_deref()) {
         (Some(found), Some(entered)) => found.eq_ignore_ascii_case(entered),
         _ => true,
     };
-    same_country && profile.is_subject_name(party)
+    same_country
+        && name_parts(party).iter().any(|part| {
+            names_subject(profile, part)
+                || aliases
+                    .iter()
+                    .any(|alias| crate::profile::company_names_compatible(alias, part, &profile.places))
+        })
 }
 
 fn compare_role(judgement: &mut Judgement, profile: &SubjectProfile, parties: &[Party<'_>]) {
@@ -166,32 +215,60 @@ fn compare_goods(judgement: &mut Judgement, profile: &SubjectProfile, parties: &
         })
         .map(|party| party.index)
         .collect();
+    // Goods in the same HS chapter (knitted shirts against knitted sweatshirts) are the same line of
+    // business; a different chapter (electronics against metal scrap) is another trade.
+    let same_chapter: Vec<usize> = parties
+        .iter()
+        .filter(|party| {
+            party.hs_code.is_some_and(|code| {
+                let digits: String = code.chars().filter(char::is_ascii_digit).collect();
+                digits.len() >= 2 && profile.hs_codes.iter().any(|claimed| claimed.chapter() == &digits[..2])
+            })
+        })
+        .map(|party| party.index)
+        .collect();
     let shipped: Vec<String> = parties
         .iter()
         .map(|party| format!("{} {}", party.hs_code.unwrap_or("?"), party.description))
         .collect();
-    if matching.is_empty() {
-        let all: Vec<usize> = parties.iter().map(|party| party.index).collect();
-        judgement.compare(
-            Field::LineOfBusiness,
-            &claimed,
-            &shipped.join("; "),
-            Outcome::Mismatch,
-            &all,
-            "no shipment falls under the claimed HS headings or products",
+    if !matching.is_empty() {
+        let note = format!(
+            "{} of {} shipments under the claimed goods",
+            matching.len(),
+            parties.len()
         );
-    } else {
         judgement.compare(
             Field::LineOfBusiness,
             &claimed,
             &shipped.join("; "),
             Outcome::Match,
             &matching,
-            format!(
-                "{} of {} shipments under the claimed goods",
-                matching.len(),
-                parties.len()
-            ),
+            note,
+        );
+    } else if !same_chapter.is_empty() {
+        let note = format!(
+            "{} of {} shipments in the claimed HS chapter",
+            same_chapter.len(),
+            parties.len()
+        );
+        judgement.compare(
+            Field::LineOfBusiness,
+            &claimed,
+            &shipped.join("; "),
+            Outcome::Match,
+            &same_chapter,
+            note,
+        );
+    } else {
+        let all: Vec<usize> = parties.iter().map(|party| party.index).collect();
+        let note = "no shipment falls under the claimed HS chapters or products";
+        judgement.compare(
+            Field::LineOfBusiness,
+            &claimed,
+            &shipped.join("; "),
+            Outcome::Mismatch,
+            &all,
+            note,
         );
     }
 }

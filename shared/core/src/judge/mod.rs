@@ -19,7 +19,7 @@ use crate::evidence::{Evidence, ProviderError, Record};
 use crate::flags::Flag;
 use crate::matching::{domain, phone, signals};
 use crate::profile::SubjectProfile;
-use crate::verdict::{ChannelVerdict, EvidenceRef, Field, FieldComparison, Outcome, Verdict};
+use crate::verdict::{AdverseReport, ChannelVerdict, EvidenceRef, Field, FieldComparison, Outcome, Verdict};
 
 /// The name the report gives the deterministic evaluator.
 pub const DETERMINISTIC: &str = "deterministic";
@@ -52,6 +52,7 @@ fn unavailable(evidence: &Evidence, error: &ProviderError) -> ChannelVerdict {
         flags: Vec::new(),
         evidence: cite(evidence, &BTreeSet::new()),
         calls: evidence.calls.clone(),
+        adverse_media: Vec::new(),
         elapsed_ms: evidence.elapsed_ms,
         evaluator: DETERMINISTIC.into(),
     }
@@ -79,6 +80,7 @@ pub(crate) struct Judgement {
     flags: BTreeSet<Flag>,
     /// Facts found that do not change the verdict but belong in the reason (adverse media, injection).
     notes: Vec<String>,
+    adverse_media: Vec<AdverseReport>,
     /// Set when the channel was searched but could hold nothing (e.g. no website entered).
     not_found_reason: Option<String>,
 }
@@ -180,6 +182,7 @@ impl Judgement {
             flags: self.flags.into_iter().collect(),
             evidence: cite(evidence, &self.relevant),
             calls: evidence.calls.clone(),
+            adverse_media: self.adverse_media,
             elapsed_ms: evidence.elapsed_ms,
             evaluator: DETERMINISTIC.into(),
         }

@@ -4,7 +4,7 @@ use crate::evidence::{Evidence, Record};
 use crate::flags::Flag;
 use crate::matching::{domain, names, signals, text};
 use crate::profile::{SubjectProfile, company_names_compatible};
-use crate::verdict::{Field, Outcome};
+use crate::verdict::{AdverseReport, Field, Outcome};
 
 use super::Judgement;
 
@@ -71,12 +71,14 @@ pub(super) fn judge(profile: &SubjectProfile, evidence: &Evidence) -> Judgement 
                 Evidence::finding_id(evidence.channel, index)
             ));
         } else if !own_site && !adverse.is_empty() {
+            let id = Evidence::finding_id(evidence.channel, index);
             judgement.flag(Flag::AdverseMedia);
-            judgement.note(format!(
-                "adverse media in {}: {}",
-                Evidence::finding_id(evidence.channel, index),
-                adverse.join(", ")
-            ));
+            judgement.note(format!("adverse media in {id}: {}", adverse.join(", ")));
+            judgement.adverse_media.push(AdverseReport {
+                evidence: id,
+                official: adverse.iter().any(|term| signals::is_official_action(term)),
+                terms: adverse.iter().map(|term| term.to_string()).collect(),
+            });
         }
     }
     if let Some(latest) = employer_reports.iter().map(|report| report.0.clone()).max() {
@@ -92,8 +94,9 @@ pub(super) fn judge(profile: &SubjectProfile, evidence: &Evidence) -> Judgement 
     judgement
 }
 
-/// Adverse terms in the sentences that name the subject and in the sentence after each (where "the company"
-/// refers back): a story that mentions the subject beside someone else's wrongdoing is not adverse to it.
+/// Adverse terms in the sentences that name the subject, the sentence after each (where "the company" refers
+/// back), and the headline when the first sentence after it names the subject: a story that mentions the
+/// subject beside someone else's wrongdoing is not adverse to it.
 fn adverse_terms_about_subject(profile: &SubjectProfile, body: &str) -> Vec<&'static str> {
     let sentences = signals::sentences(body);
     let mut terms: Vec<&'static str> = Vec::new();
@@ -106,7 +109,8 @@ fn adverse_terms_about_subject(profile: &SubjectProfile, body: &str) -> Vec<&'st
         if !names_subject {
             continue;
         }
-        for nearby in sentences.iter().skip(index).take(2) {
+        let from = if index == 1 { 0 } else { index };
+        for nearby in &sentences[from..(index + 2).min(sentences.len())] {
             for term in signals::adverse_terms(nearby) {
                 if !terms.contains(&term) {
                     terms.push(term);

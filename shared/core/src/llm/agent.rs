@@ -1094,6 +1094,7 @@ mod tests {
                 })
                 .collect(),
             calls: Vec::new(),
+            adverse_media: Vec::new(),
             elapsed_ms: 0,
             evaluator: "deterministic".into(),
         }

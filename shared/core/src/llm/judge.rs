@@ -11,9 +11,11 @@ use crate::check::Check;
 use crate::flags::Flag;
 use crate::judge::flag_for_mismatch;
 use crate::matching::signals;
+use crate::profile::SubjectProfile;
 use crate::report::{Report, RiskLevel};
 use crate::request::Lang;
-use crate::verdict::{Field, Outcome, Verdict};
+use crate::risk;
+use crate::verdict::{ChannelVerdict, Field, Outcome, Verdict};
 
 use super::{ChatMessage, ChatRequest, Llm, LlmError, LlmUsage, OutputSchema};
 
@@ -157,10 +159,11 @@ pub fn request(check: &Check, report: &Report, questions: &[Question]) -> ChatRe
             .join(", ")
     ));
     for (channel, verdict) in &report.channels {
+        // A reason may quote what a page said to AI reviewers; it reaches the model only inside the marker.
         user.push_str(&format!(
             "{channel}: {} — {}\n",
             verdict.verdict.as_str(),
-            verdict.reason
+            quote_injections(&verdict.reason)
         ));
     }
     user.push_str("\n## Questions\n");
@@ -171,9 +174,9 @@ pub fn request(check: &Check, report: &Report, questions: &[Question]) -> ChatRe
             question.channel,
             question.field,
             question.entered,
-            question.found,
+            quote_injections(&question.found),
             question.evidence.join(", "),
-            question.note
+            quote_injections(&question.note)
         ));
     }
     user.push_str("\n## Evidence\n");
@@ -213,8 +216,14 @@ pub fn request(check: &Check, report: &Report, questions: &[Question]) -> ChatRe
 /// Collected text as the model sees it: cut to the snippet budget, with instruction-like sentences replaced by a
 /// quoted marker so that they read as a finding, not as an order.
 pub fn quote_as_data(text: &str) -> String {
-    let mut quoted: String = text.chars().take(SNIPPET_CHARS).collect();
-    for span in signals::injection_spans(&quoted) {
+    let cut: String = text.chars().take(SNIPPET_CHARS).collect();
+    quote_injections(&cut).replace("</data>", "</ data>")
+}
+
+/// Text with each instruction-like sentence replaced by a quoted marker, uncut.
+fn quote_injections(text: &str) -> String {
+    let mut quoted = text.to_string();
+    for span in signals::injection_spans(text) {
         quoted = quoted.replace(
             &span,
             &format!(
@@ -223,7 +232,7 @@ pub fn quote_as_data(text: &str) -> String {
             ),
         );
     }
-    quoted.replace("</data>", "</ data>")
+    quoted
 }
 
 /// Parses and checks an answer against the questions and the report's evidence ids.
@@ -323,6 +332,24 @@ pub fn apply(report: &mut Report, judgement: &Judgement, questions: &[Question],
     changes
 }
 
+/// The rules' risk for the flags the report now holds: a mismatch the model resolved raises its flag, and that flag
+/// weighs as the rules weigh it. Never lowers the risk.
+fn raise_to_rules_floor(check: &Check, report: &mut Report) -> Option<String> {
+    let flags: BTreeSet<Flag> = report.flags.iter().copied().collect();
+    let verdicts: Vec<ChannelVerdict> = report.channels.values().cloned().collect();
+    let context = risk::RiskContext {
+        adverse_media_corroborated: risk::adverse_media_corroborated(&verdicts),
+        subject_is_person: !SubjectProfile::new(&check.request.subject).is_company(),
+    };
+    let (floor, reasons) = risk::assess(&flags, context);
+    if floor <= report.risk {
+        return None;
+    }
+    report.risk = floor;
+    report.risk_reasons = reasons;
+    Some(format!("risk raised to {} by the rules on the resolved fields", floor.as_str()))
+}
+
 /// Asks the model once (and once more on an invalid answer) and applies what it says; on any failure the
 /// report stays the rules' report. Returns what changed.
 pub async fn refine(
@@ -334,25 +361,38 @@ pub async fn refine(
     let questions = questions(report);
     let mut chat = request(check, report, &questions);
     for attempt in 0..2 {
-        let response = llm.chat(&chat).await?;
-        usage.record(&response);
-        let content = response.content.clone().unwrap_or_default();
-        match parse(&content, &questions, report) {
-            Ok(judgement) => return Ok(apply(report, &judgement, &questions, llm.model())),
-            Err(problem) if attempt == 0 => {
-                chat.messages.push(ChatMessage::Assistant {
-                    content: Some(content),
-                    tool_calls: Vec::new(),
-                });
-                chat.messages.push(ChatMessage::User {
-                    content: format!("Your answer was rejected: {problem}. Answer again, following the schema and citing only listed ids."),
-                });
+        let (content, problem) = match llm.chat(&chat).await {
+            Ok(response) => {
+                usage.record(&response);
+                let content = response.content.unwrap_or_default();
+                match parse(&content, &questions, report) {
+                    Ok(judgement) => {
+                        let mut changes = apply(report, &judgement, &questions, llm.model());
+                        changes.extend(raise_to_rules_floor(check, report));
+                        return Ok(changes);
+                    }
+                    Err(problem) => (Some(content), problem),
+                }
             }
-            Err(problem) => {
-                usage.failures += 1;
-                return Err(LlmError::Malformed { detail: problem });
-            }
+            // The adapter checks the answer against the schema on receipt; a broken answer earns the same one retry.
+            Err(LlmError::Malformed { detail }) => (None, detail),
+            Err(error) => return Err(error),
+        };
+        if attempt > 0 {
+            // The caller counts the fallback.
+            return Err(LlmError::Malformed { detail: problem });
         }
+        if let Some(content) = content {
+            chat.messages.push(ChatMessage::Assistant {
+                content: Some(content),
+                tool_calls: Vec::new(),
+            });
+        }
+        chat.messages.push(ChatMessage::User {
+            content: format!(
+                "Your answer was rejected: {problem}. Answer again, following the schema and citing only listed ids."
+            ),
+        });
     }
     Err(LlmError::Malformed {
         detail: "no valid answer".into(),

@@ -7,9 +7,10 @@ use std::sync::LazyLock;
 use regex::Regex;
 use unicode_normalization::UnicodeNormalization;
 
-/// Where an extension starts ("ext. 12", "x12", "分机 12"); it is not part of the E.164 number.
+/// Where an extension starts ("ext. 12", "x12", "loc. 205", "poste 3", "分机 12"); it is not part of the E.164 number.
 static EXTENSION: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)\s*(?:ext\.?|extension|x|#|分机|內線|内线|ต่อ)\s*\d{1,6}\s*$").expect("extension pattern compiles")
+    Regex::new(r"(?i)\s*(?:ext\.?|extension|x|#|loc\.?|local|poste|доб\.?|dahili|分机|內線|内线|ต่อ)\s*\d{1,6}\s*$")
+        .expect("extension pattern compiles")
 });
 
 /// A number after a label (Tel, Phone, Mobile, Fax, T:, 电话, 전화, โทร ...).

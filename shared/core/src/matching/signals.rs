@@ -188,6 +188,25 @@ const ADVERSE_TERMS: &[(&str, &str)] = &[
     ("假货", r"假货|假貨|假冒"),
     ("사기", r"사기"),
     ("詐欺", r"詐欺"),
+    (
+        "fined",
+        r"\bfined\b|\bfines?\s+of\b|\bpenalt(?:y|ies)\s+of\b|\bpenali[sz]ed\b",
+    ),
+    (
+        "false declarations",
+        r"\bfalse(?:ly)?\s+declar\w*|\bmis-?declar\w*|\bmis-?described\b|\bunder-?invoic\w*",
+    ),
+    (
+        "export control breach",
+        r"\bwithout\s+(?:a\s+|the\s+required\s+)?(?:export\s+)?(?:permits?|licen[cs]es?)\b|\bunlicensed\s+exports?\b|\bexport\s+control\s+(?:violations?|breach\w*)",
+    ),
+    (
+        "court",
+        r"\bcourts?\s+(?:heard|ruled|found|ordered|convicted|sentenced)\b|\bpleaded\s+guilty\b|\bsentenced\b|\bjailed\b|\bprosecut\w+",
+    ),
+    ("smuggling", r"\bsmuggl\w+"),
+    ("debarred", r"\bdebarred\b|\bdenied\s+part(?:y|ies)\b|\bentity\s+list\b"),
+    ("判决", r"判决|判決|罚款|罰款|罚金"),
     ("мошенничество", r"мошенничеств\w*|мошенник\w*"),
     // Matched on folded text, so written without diacritics (dolandırıcılık, lừa đảo).
     (
@@ -207,6 +226,41 @@ static ADVERSE_REGEXES: LazyLock<Vec<(&'static str, Regex)>> = LazyLock::new(|| 
         })
         .collect()
 });
+
+/// Terms that report action by an authority (police, courts, regulators, sanctions lists) rather than an
+/// allegation; one such report is enough for adverse media to be severe.
+const OFFICIAL_ACTION_TERMS: &[&str] = &[
+    "money laundering",
+    "sanctions",
+    "blacklist",
+    "police",
+    "arrested",
+    "charged",
+    "indicted",
+    "convicted",
+    "investigation",
+    "fined",
+    "false declarations",
+    "export control breach",
+    "court",
+    "smuggling",
+    "debarred",
+    "制裁",
+    "洗钱",
+    "立案侦查",
+    "公安机关",
+    "失信被执行人",
+    "虚开发票",
+    "逃税",
+    "走私",
+    "行政处罚",
+    "判决",
+];
+
+/// Whether an adverse term (as [`adverse_terms`] names it) reports action by an authority.
+pub fn is_official_action(term: &str) -> bool {
+    OFFICIAL_ACTION_TERMS.contains(&term)
+}
 
 /// Words that, just before a term, deny it ("no complaints", "anti-fraud", "zero lawsuits").
 const NEGATORS: &[&str] = &["no", "zero", "without", "anti", "free", "non", "nor"];

@@ -54,6 +54,20 @@ const IDENTITY_KEYWORDS: &[(&str, u32)] = &[
     ("연락처", 10),
     ("문의", 10),
     ("ติดต่อ", 10),
+    ("joindre", 10),
+    ("contactez", 10),
+    ("contatti", 10),
+    ("iletisim", 10),
+    ("iletişim", 10),
+    ("hubungi", 10),
+    ("lien-he", 10),
+    ("liên hệ", 10),
+    ("kontakty", 10),
+    ("контакт", 10),
+    ("اتصل", 10),
+    ("تواصل", 10),
+    ("צור קשר", 10),
+    ("επικοινων", 10),
     ("about", 9),
     ("company", 9),
     ("profile", 9),
@@ -81,6 +95,24 @@ const IDENTITY_KEYWORDS: &[(&str, u32)] = &[
     ("qui-sommes", 9),
     ("chi-siamo", 9),
     ("o-nas", 9),
+    ("о-нас", 9),
+    ("о нас", 9),
+    ("о компании", 9),
+    ("quem-somos", 9),
+    ("sobre-nos", 9),
+    ("nosotros", 9),
+    ("empresa", 9),
+    ("over-ons", 9),
+    ("om-oss", 9),
+    ("om-os", 9),
+    ("tentang", 9),
+    ("gioi-thieu", 9),
+    ("giới thiệu", 9),
+    ("hakkimizda", 9),
+    ("hakkımızda", 9),
+    ("من نحن", 9),
+    ("אודות", 9),
+    ("σχετικά", 9),
     ("legal", 7),
     ("mentions", 7),
     ("aviso", 7),
@@ -630,8 +662,8 @@ fn bare_host(host: &str) -> String {
     host.strip_prefix("www.").map(str::to_string).unwrap_or(host)
 }
 
-/// The same-site links worth reading, best first, at most `budget`: unseen, allowed by robots.txt, not files,
-/// and naming an identity page in their path or words.
+/// The same-site links worth reading, best first, at most `budget`: unseen, allowed by robots.txt, not files;
+/// those naming an identity page in their path or words come first.
 fn rank_links(
     links: &[extract::Link],
     site: &Site,
@@ -651,8 +683,10 @@ fn rank_links(
         {
             continue;
         }
-        let score = link_score(link);
-        if score == 0 || !queued.insert(url.as_str()) {
+        // A link with no known keyword may still be the contact page in a language the list lacks
+        // ("nous-joindre", "hubungi-kami"): it is read last, if the budget allows.
+        let score = link_score(link).max(1);
+        if !queued.insert(url.as_str()) {
             continue;
         }
         let depth = url
@@ -819,7 +853,7 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn the_crawler_follows_second_level_identity_links_and_ignores_off_site_ones() {
+    async fn the_crawler_follows_second_level_links_and_ignores_off_site_ones_and_files() {
         let findings = crawl_in(site(&[]), 12, "acme.example").await.expect("crawl succeeds");
         let urls = urls(&findings);
         assert!(urls.contains(&"http://acme.example/company/team"), "{urls:?}");
@@ -827,7 +861,7 @@ mod tests {
         assert!(
             !urls
                 .iter()
-                .any(|url| url.contains("elsewhere") || url.contains("blog") || url.ends_with(".pdf")),
+                .any(|url| url.contains("elsewhere") || url.ends_with(".pdf")),
             "{urls:?}"
         );
     }
@@ -1151,7 +1185,7 @@ mod tests {
     }
 
     #[test]
-    fn links_rank_contact_and_about_pages_above_products_and_skip_the_rest() {
+    fn links_rank_contact_and_about_pages_above_products_and_unknown_pages_last() {
         let base = Url::parse("http://acme.example/").expect("literal URL");
         let link = |path: &str, text: &str| extract::Link {
             url: base.join(path).expect("relative URL"),
@@ -1175,7 +1209,8 @@ mod tests {
                 "/kontakt",
                 "/page?id=3",
                 "/%E5%85%B3%E4%BA%8E%E6%88%91%E4%BB%AC",
-                "/products"
+                "/products",
+                "/blog"
             ]
         );
     }

@@ -146,7 +146,8 @@ fn error(status: StatusCode, message: &str) -> Response {
 
 /// Folded (case, diacritics: BAJÍO = bajio), punctuation to spaces, whitespace collapsed (SCENARIOS.md's customs name match).
 fn normalize(name: &str) -> String {
-    shadowhunter_core::matching::text::fold(name)
+    // "&" and "and" are the same word in a filed name ("HAMZA & SONS" = "Hamza and Sons").
+    shadowhunter_core::matching::text::fold(&name.replace('&', " and "))
         .chars()
         .map(|c| if c.is_alphanumeric() { c } else { ' ' })
         .collect::<String>()
