@@ -39,15 +39,17 @@ async fn bundled_scenarios_all_run_and_score_at_least_ninety_percent() {
 }
 
 #[tokio::test]
-async fn holdout_scenarios_all_run_and_score_at_least_ninety_percent() {
-    let (scores, summary) = eval::evaluate(&holdout_scenarios(), &options(8))
-        .await
-        .expect("eval runs");
-    println!("{}{}", eval::table(&scores), summary.line());
-    assert_eq!(summary.failed, 0, "{}", summary.line());
-    assert!(summary.scenarios >= 16);
-    assert!(summary.channel_accuracy >= 0.9, "{}", summary.line());
-    assert!(summary.risk_accuracy >= 0.9, "{}", summary.line());
+async fn both_holdout_sets_all_run_and_score_at_least_ninety_percent() {
+    for set in ["scenarios", "scenarios-2"] {
+        let (scores, summary) = eval::evaluate(&holdout_scenarios(set), &options(8))
+            .await
+            .expect("eval runs");
+        println!("{set}\n{}{}", eval::table(&scores), summary.line());
+        assert_eq!(summary.failed, 0, "{set}: {}", summary.line());
+        assert!(summary.scenarios >= 16, "{set}");
+        assert!(summary.channel_accuracy >= 0.9, "{set}: {}", summary.line());
+        assert!(summary.risk_accuracy >= 0.9, "{set}: {}", summary.line());
+    }
 }
 
 #[tokio::test]

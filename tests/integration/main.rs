@@ -3,4 +3,5 @@
 mod eval;
 mod faults;
 mod http_api;
+mod llm;
 mod support;

@@ -16,9 +16,9 @@ pub fn bundled_scenarios() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/sandbox/scenarios")
 }
 
-/// The hold-out scenarios, written by someone who had not read the judge.
-pub fn holdout_scenarios() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("scenarios")
+/// The hold-out scenario sets (`scenarios`, `scenarios-2`), each written by someone who had not read the judge.
+pub fn holdout_scenarios(set: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(set)
 }
 
 /// The day the handout's scenarios were written for (their "three weeks ago" is relative to it).

@@ -102,11 +102,7 @@ pub fn summarize(check: &Check, verdicts: Vec<ChannelVerdict>, clock: &dyn Clock
         .flat_map(|verdict| verdict.flags.iter().copied())
         .collect();
     flags.extend(risk::cross_channel_flags(&profile, &verdicts));
-    let context = risk::RiskContext {
-        adverse_media_corroborated: risk::adverse_media_corroborated(&verdicts),
-        subject_is_person: !profile.is_company(),
-    };
-    let (risk, risk_reasons) = risk::assess(&flags, context);
+    let (risk, risk_reasons) = risk::assess_check(&profile, &verdicts, &flags);
     let provider_calls = verdicts
         .iter()
         .flat_map(|verdict| verdict.calls.iter())
@@ -140,7 +136,7 @@ pub fn summarize(check: &Check, verdicts: Vec<ChannelVerdict>, clock: &dyn Clock
 }
 
 /// A short analyst-style paragraph in the request's language; every claim cites the evidence ids it rests on.
-fn narrative(
+pub(crate) fn narrative(
     profile: &SubjectProfile,
     verdicts: &[ChannelVerdict],
     flags: &BTreeSet<crate::flags::Flag>,

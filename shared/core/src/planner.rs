@@ -23,7 +23,11 @@ pub fn plan(subject: &Subject, channel: Channel) -> Vec<Lookup> {
         Channel::Linkedin => linkedin_lookups(subject, &core),
         Channel::Facebook => match &social.facebook {
             Some(url) => vec![Lookup::FacebookPage { url: url.to_string() }],
-            None => vec![Lookup::FacebookSearch { name: core.clone() }],
+            // Pages are often named in the local script only.
+            None => std::iter::once(core.clone())
+                .chain(local_core_name(subject))
+                .map(|name| Lookup::FacebookSearch { name })
+                .collect(),
         },
         Channel::Twitter => match &social.twitter {
             Some(handle) => vec![Lookup::XUser {
@@ -64,6 +68,15 @@ pub fn follow_ups(subject: &Subject, channel: Channel, first_wave: &[Finding]) -
         }
         _ => Vec::new(),
     }
+}
+
+/// The native-script name without its legal form, when one was entered.
+fn local_core_name(subject: &Subject) -> Option<String> {
+    subject
+        .local_name
+        .as_deref()
+        .map(display_core_name)
+        .filter(|local| !local.trim().is_empty())
 }
 
 fn search_queries(subject: &Subject, core: &str, country_name: Option<&str>) -> Vec<Lookup> {

@@ -281,6 +281,25 @@ impl SubjectProfile {
         }
     }
 
+    /// Whether `name` is the subject's name with different business words — "Steppe Agro Trade" for
+    /// "Steppe Agro Export": the same brand under another legal name, which contradicts the request.
+    pub fn is_conflicting_name(&self, name: &str) -> bool {
+        let entered = business_words(&self.core_name);
+        let found = business_words(&names::core_company_name(name));
+        let distinctive = self.distinctive_tokens();
+        let only_found: Vec<&String> = found.iter().filter(|token| !entered.contains(token)).collect();
+        let only_entered = entered
+            .iter()
+            .any(|token| !found.contains(token) && !self.places.contains(token));
+        !distinctive.is_empty()
+            && distinctive.iter().all(|token| found.contains(token))
+            && !only_found.is_empty()
+            && only_found
+                .iter()
+                .all(|token| DESCRIPTOR_WORDS.contains(&token.as_str()))
+            && only_entered
+    }
+
     /// Whether `name` names the subject company: the same name, or the same name less business descriptors.
     pub fn is_subject_name(&self, name: &str) -> bool {
         company_names_compatible(&self.name, name, &self.places)
@@ -298,6 +317,39 @@ impl SubjectProfile {
                 .as_deref()
                 .is_some_and(|local| text::fold(text_to_search).contains(local))
     }
+}
+
+/// Abbreviations of business words in company names, with the word they stand for.
+const NAME_ABBREVIATIONS: &[(&str, &str)] = &[
+    ("intl", "international"),
+    ("int", "international"),
+    ("mfg", "manufacturing"),
+    ("mfrs", "manufacturers"),
+    ("corp", "corporation"),
+    ("ind", "industries"),
+    ("inds", "industries"),
+    ("bros", "brothers"),
+    ("tech", "technology"),
+    ("svcs", "services"),
+    ("dist", "distribution"),
+    ("imp", "import"),
+    ("exp", "export"),
+    ("tr", "trading"),
+];
+
+/// A name's tokens with abbreviations spelled out and connecting words ("the", "and", "&") left out.
+fn business_words(name: &str) -> Vec<String> {
+    text::tokens(&name.replace('&', " and "))
+        .into_iter()
+        .filter(|token| !matches!(token.as_str(), "the" | "and" | "of" | "und" | "et" | "y" | "e"))
+        .map(|token| {
+            NAME_ABBREVIATIONS
+                .iter()
+                .find(|(short, _)| *short == token)
+                .map(|(_, long)| long.to_string())
+                .unwrap_or(token)
+        })
+        .collect()
 }
 
 /// Two company names that are equal, or equal once the longer drops generic business words or the given
@@ -368,6 +420,23 @@ mod tests {
             "Hangzhou Greenleaf Tea Co., Ltd.",
             &places
         ));
+    }
+
+    #[test]
+    fn another_legal_name_under_the_same_brand_conflicts_but_a_short_form_does_not() {
+        let subject: Subject =
+            serde_json::from_value(serde_json::json!({"kind": "company", "name": "Steppe Agro Export LLP"}))
+                .expect("a subject");
+        let profile = SubjectProfile::new(&subject);
+        assert!(profile.is_conflicting_name("Steppe Agro Trade LLP"));
+        assert!(!profile.is_conflicting_name("Steppe Agro"));
+        assert!(!profile.is_conflicting_name("Steppe Agro Export"));
+        assert!(!profile.is_conflicting_name("Northern Grain Trade LLP"));
+        let subject: Subject = serde_json::from_value(serde_json::json!({
+            "kind": "company", "name": "The Visayas Coconut and Copra International Corp."
+        }))
+        .expect("a subject");
+        assert!(!SubjectProfile::new(&subject).is_conflicting_name("Visayas Coconut & Copra Intl. Corp."));
     }
 
     #[test]

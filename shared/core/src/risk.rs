@@ -125,6 +125,19 @@ pub struct RiskContext {
     pub subject_is_person: bool,
 }
 
+/// The risk level the rules give a check with these verdicts and flags.
+pub fn assess_check(
+    profile: &SubjectProfile,
+    verdicts: &[ChannelVerdict],
+    flags: &BTreeSet<Flag>,
+) -> (RiskLevel, Vec<String>) {
+    let context = RiskContext {
+        adverse_media_corroborated: adverse_media_corroborated(verdicts),
+        subject_is_person: !profile.is_company(),
+    };
+    assess(flags, context)
+}
+
 /// The risk level and the reasons for it.
 pub fn assess(flags: &BTreeSet<Flag>, context: RiskContext) -> (RiskLevel, Vec<String>) {
     let severe: Vec<&str> = flags

@@ -157,6 +157,8 @@ fn judge_people(judgement: &mut Judgement, profile: &SubjectProfile, evidence: &
     let mut at_employer = None;
     let mut by_request = None;
     let mut same_title_elsewhere = None;
+    // A same-name profile that names the company as a past employer ("ex-Kanem Agro") is the contact, gone.
+    let mut former_employee = None;
     for (index, finding) in evidence.findings.iter().enumerate() {
         let Record::PersonProfile {
             url,
@@ -184,6 +186,15 @@ fn judge_people(judgement: &mut Judgement, profile: &SubjectProfile, evidence: &
             );
         if works_for_employer && at_employer.is_none() {
             at_employer = Some(index);
+        }
+        let left_employer = employer.is_some_and(|employer| {
+            headline.as_deref().is_some_and(|headline| {
+                names::mentions_company(headline, employer, &profile.places)
+                    && super::search::named_as_former(headline, employer)
+            })
+        });
+        if left_employer && !works_for_employer && former_employee.is_none() {
+            former_employee = Some(index);
         }
         if identified.contains(&normalize_profile_url(url)) {
             by_request = Some(index);
@@ -213,7 +224,7 @@ fn judge_people(judgement: &mut Judgement, profile: &SubjectProfile, evidence: &
             &[index],
             "the profile shows the person at the claimed company",
         );
-    } else if let Some(index) = by_request.or(if profile.is_company() {
+    } else if let Some(index) = by_request.or(former_employee).or(if profile.is_company() {
         None
     } else {
         same_title_elsewhere

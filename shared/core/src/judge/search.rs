@@ -39,6 +39,19 @@ pub(super) fn judge(profile: &SubjectProfile, evidence: &Evidence) -> Judgement 
                 continue;
             }
             judgement.mark_relevant(index);
+            if let Some(other) = names::company_names_in(&body)
+                .into_iter()
+                .find(|name| profile.is_conflicting_name(name))
+            {
+                judgement.compare(
+                    Field::Name,
+                    &profile.name,
+                    &other,
+                    Outcome::Mismatch,
+                    &[index],
+                    "the result names the company under another legal name",
+                );
+            }
             // A directory listing or news item that publishes the company's number or address is evidence too.
             let phones = crate::matching::phone::phones_in(snippet);
             if !phones.is_empty() {

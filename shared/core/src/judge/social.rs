@@ -181,15 +181,26 @@ fn best(candidates: impl Iterator<Item = (usize, u8)>) -> Option<usize> {
 /// A profile's display name against the subject's. A profile that links to the subject's own website or
 /// e-mail domain and shows another name is taken to use a brand name: inconclusive, not a contradiction.
 fn compare_name(judgement: &mut Judgement, profile: &SubjectProfile, found: &str, linked: bool, index: usize) {
+    // A display name may pair scripts ("Степь Агро Трейд / Steppe Agro Trade"): each part is read.
+    let conflicting = std::iter::once(found)
+        .chain(found.split(['/', '|']).map(str::trim))
+        .any(|part| profile.is_conflicting_name(part));
     let named =
         profile.is_subject_name(found) || profile.is_mentioned_in(found) || mentions_distinctive_part(profile, found);
-    let (outcome, note) = match (named, linked) {
-        (true, _) => (Outcome::Match, "the profile's display name"),
-        (false, true) => (
+    let (outcome, note) = if conflicting {
+        (
+            Outcome::Mismatch,
+            "the profile names the company with other business words: another legal name",
+        )
+    } else if named {
+        (Outcome::Match, "the profile's display name")
+    } else if linked {
+        (
             Outcome::Inconclusive,
             "another display name on a profile linking to the subject's own site: a brand name",
-        ),
-        (false, false) => (Outcome::Mismatch, "the profile's display name names another company"),
+        )
+    } else {
+        (Outcome::Mismatch, "the profile's display name names another company")
     };
     judgement.compare(Field::Name, &profile.name, found, outcome, &[index], note);
 }

@@ -117,36 +117,19 @@ fn judge_pages(judgement: &mut Judgement, profile: &SubjectProfile, pages: &[(us
         }
     }
     let first = pages.first().map(|(index, _)| *index).unwrap_or_default();
-    let name_index = pages
-        .iter()
-        .find(|(_, record)| matches!(record, Record::WebPage { title, text, .. } if profile.is_mentioned_in(&format!("{title}\n{text}"))))
-        .map(|(index, _)| *index);
-    match name_index {
-        Some(index) => judgement.compare(
-            Field::Name,
-            &profile.name,
-            &profile.name,
-            Outcome::Match,
-            &[index],
-            "the site names the company",
-        ),
-        None if profile.is_company() => {
-            let outcome = if shares_distinctive_token(profile, &all_text) {
-                Outcome::Inconclusive
-            } else {
-                Outcome::Mismatch
-            };
-            judgement.compare(
-                Field::Name,
-                &profile.name,
-                "(not named on the site)",
-                outcome,
-                &[first],
-                "no page names the company",
-            );
-        }
-        None => {}
+    if is_parked(&all_text) {
+        // A parking or for-sale page says nothing about the company: it is not the company's site.
+        judgement.compare(
+            Field::LineOfBusiness,
+            &profile.products.join(", "),
+            "a parked domain / domain-for-sale page",
+            Outcome::Mismatch,
+            &[first],
+            "the website is a parking page, not a business site",
+        );
+        return;
     }
+    compare_site_name(judgement, profile, pages, &all_text, first);
     compare_addresses(judgement, profile, &addresses);
     let found_phones: Vec<String> = phones.iter().map(|(_, phone)| phone.clone()).collect();
     compare_phone(
@@ -162,6 +145,7 @@ fn judge_pages(judgement: &mut Judgement, profile: &SubjectProfile, pages: &[(us
         &found_emails,
         emails.first().map(|(index, _)| *index).unwrap_or(first),
     );
+    compare_contact_role(judgement, profile, &all_text, first);
     if let Some(contact) = profile
         .contact_name
         .as_ref()
@@ -272,6 +256,107 @@ fn compare_line_of_business(judgement: &mut Judgement, profile: &SubjectProfile,
             Outcome::Inconclusive,
             &[index],
             format!("the site is in {language}; products compared word by word only"),
+        );
+    }
+}
+
+/// The company's name on the site: named as entered, named under another legal name, or not named at all.
+fn compare_site_name(
+    judgement: &mut Judgement,
+    profile: &SubjectProfile,
+    pages: &[(usize, &Record)],
+    all_text: &str,
+    first: usize,
+) {
+    let page_text = |record: &Record| match record {
+        Record::WebPage { title, text, .. } => format!("{title}\n{text}"),
+        _ => String::new(),
+    };
+    let conflicting = pages.iter().find_map(|(index, record)| {
+        names::company_names_in(&page_text(record))
+            .into_iter()
+            .find(|name| profile.is_conflicting_name(name))
+            .map(|name| (*index, name))
+    });
+    if let Some((index, name)) = conflicting {
+        judgement.compare(
+            Field::Name,
+            &profile.name,
+            &name,
+            Outcome::Mismatch,
+            &[index],
+            "the site names the company under another legal name",
+        );
+        return;
+    }
+    let named = pages
+        .iter()
+        .find(|(_, record)| profile.is_mentioned_in(&page_text(record)))
+        .map(|(index, _)| *index);
+    match named {
+        Some(index) => judgement.compare(
+            Field::Name,
+            &profile.name,
+            &profile.name,
+            Outcome::Match,
+            &[index],
+            "the site names the company",
+        ),
+        None if profile.is_company() => {
+            let outcome = if shares_distinctive_token(profile, all_text) {
+                Outcome::Inconclusive
+            } else {
+                Outcome::Mismatch
+            };
+            judgement.compare(
+                Field::Name,
+                &profile.name,
+                "(not named on the site)",
+                outcome,
+                &[first],
+                "no page names the company",
+            );
+        }
+        None => {}
+    }
+}
+
+/// Whether the site is a domain parking or for-sale page.
+fn is_parked(text: &str) -> bool {
+    static PARKED: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(
+            r"(?i)\bdomain\s+(?:name\s+)?(?:is|may\s+be)\s+for\s+sale\b|\bbuy\s+this\s+domain\b|\bthis\s+domain\s+(?:is\s+)?(?:parked|for\s+sale|has\s+expired)\b|\bparked\s+(?:free|domain|by)\b|\bmake\s+an\s+offer\s+on\s+this\s+domain\b|\bdominio\s+(?:est[aá]\s+)?(?:en|a\s+la)\s+venta\b|\bparking\s+page\b|\bdomain\s+parking\b|\bce\s+domaine\s+est\s+(?:à|a)\s+vendre\b|\bdomain\s+steht\s+zum\s+verkauf\b|域名(?:出售|转让|可售)",
+        )
+        .expect("parking pattern compiles")
+    });
+    PARKED.is_match(text)
+}
+
+/// The contact's role on the site: a site that names the role (an "Export Manager") but never the contact
+/// says someone else holds it.
+fn compare_contact_role(judgement: &mut Judgement, profile: &SubjectProfile, all_text: &str, first: usize) {
+    let (Some(contact), Some(title)) = (&profile.contact_name, &profile.contact_title) else {
+        return;
+    };
+    if !profile.is_company() || names::mentions_person(all_text, contact) {
+        return;
+    }
+    // The role must stand next to a person's name ("Export Manager: Amina Bello", "Amina Bello, Export
+    // Manager"); a bare "contact our Export Manager" names no one.
+    let role = regex::escape(title.trim());
+    let name = r"\p{Lu}\p{Ll}+(?:[ -]\p{Lu}\p{Ll}+){1,2}";
+    let pattern = format!(r"(?i:{role})\s*(?:[:,–—-]|\bis\b)?\s*{name}|{name},?\s+(?:(?i:our|the)\s+)?(?i:{role})");
+    let Ok(role_with_name) = regex::Regex::new(&pattern) else {
+        return;
+    };
+    if let Some(found) = role_with_name.find(all_text) {
+        judgement.compare(
+            Field::Contact,
+            &format!("{contact}, {title}"),
+            found.as_str(),
+            Outcome::Mismatch,
+            &[first],
+            "the site names someone else in the contact's role",
         );
     }
 }

@@ -254,6 +254,12 @@ pub fn parse(content: &str, questions: &[Question], report: &Report) -> Result<J
             ));
         }
     }
+    if let Some(unknown) = cited_ids(&judgement.narrative)
+        .into_iter()
+        .find(|id| !known_ids.contains(id.as_str()))
+    {
+        return Err(format!("the narrative cites unknown evidence `{unknown}`"));
+    }
     for added in &judgement.added_flags {
         if added.evidence.is_empty() {
             return Err(format!("flag {} cites no evidence", added.flag));
@@ -263,6 +269,18 @@ pub fn parse(content: &str, questions: &[Question], report: &Report) -> Result<J
         }
     }
     Ok(judgement)
+}
+
+/// The evidence ids a narrative cites in square brackets ("[search-2, website-1]").
+fn cited_ids(narrative: &str) -> Vec<String> {
+    static CITATION: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(r"\b(?:search|customs|linkedin|facebook|twitter|website)-\d+\b")
+            .expect("citation pattern compiles")
+    });
+    CITATION
+        .find_iter(narrative)
+        .map(|found| found.as_str().to_string())
+        .collect()
 }
 
 /// Applies a valid judgement under the rules' floors and returns the changes made, in words.
@@ -325,9 +343,6 @@ pub fn apply(report: &mut Report, judgement: &Judgement, questions: &[Question],
         report.risk = risk;
         changes.push(format!("risk raised to {}", risk.as_str()));
     }
-    if !judgement.narrative.trim().is_empty() {
-        report.summary = judgement.narrative.trim().to_string();
-    }
     report.evaluator = format!("deterministic+{model}");
     changes
 }
@@ -337,17 +352,37 @@ pub fn apply(report: &mut Report, judgement: &Judgement, questions: &[Question],
 fn raise_to_rules_floor(check: &Check, report: &mut Report) -> Option<String> {
     let flags: BTreeSet<Flag> = report.flags.iter().copied().collect();
     let verdicts: Vec<ChannelVerdict> = report.channels.values().cloned().collect();
-    let context = risk::RiskContext {
-        adverse_media_corroborated: risk::adverse_media_corroborated(&verdicts),
-        subject_is_person: !SubjectProfile::new(&check.request.subject).is_company(),
-    };
-    let (floor, reasons) = risk::assess(&flags, context);
+    let (floor, reasons) = risk::assess_check(&SubjectProfile::new(&check.request.subject), &verdicts, &flags);
     if floor <= report.risk {
         return None;
     }
     report.risk = floor;
     report.risk_reasons = reasons;
-    Some(format!("risk raised to {} by the rules on the resolved fields", floor.as_str()))
+    Some(format!(
+        "risk raised to {} by the rules on the resolved fields",
+        floor.as_str()
+    ))
+}
+
+/// The summary after the model's changes: the model's narrative when it argues for no lower risk than the
+/// report now carries, otherwise the rules' narrative written anew from the updated verdicts.
+fn settle_summary(check: &Check, report: &mut Report, judgement: &Judgement) {
+    let narrative = judgement.narrative.trim();
+    let argues_lower = judgement.risk.is_some_and(|risk| risk < report.risk);
+    if !narrative.is_empty() && !argues_lower {
+        report.summary = narrative.to_string();
+        return;
+    }
+    let mut verdicts: Vec<ChannelVerdict> = report.channels.values().cloned().collect();
+    verdicts.sort_by_key(|verdict| verdict.channel);
+    let flags: BTreeSet<Flag> = report.flags.iter().copied().collect();
+    report.summary = crate::pipeline::narrative(
+        &SubjectProfile::new(&check.request.subject),
+        &verdicts,
+        &flags,
+        report.risk,
+        check.request.lang(),
+    );
 }
 
 /// Asks the model once (and once more on an invalid answer) and applies what it says; on any failure the
@@ -369,6 +404,7 @@ pub async fn refine(
                     Ok(judgement) => {
                         let mut changes = apply(report, &judgement, &questions, llm.model());
                         changes.extend(raise_to_rules_floor(check, report));
+                        settle_summary(check, report, &judgement);
                         return Ok(changes);
                     }
                     Err(problem) => (Some(content), problem),
