@@ -37,6 +37,28 @@ pub struct ScenarioScore {
     pub failure: Option<String>,
 }
 
+impl ScenarioScore {
+    /// The score of a scenario that could not be run at all.
+    fn failed(id: String, expected_risk: RiskLevel, channels_expected: usize, elapsed_ms: u64, why: String) -> Self {
+        Self {
+            id,
+            expected_risk,
+            risk: None,
+            channels_right: 0,
+            channels_expected,
+            channel_misses: Vec::new(),
+            flags_missing: Vec::new(),
+            flags_extra: Vec::new(),
+            flags_true_positive: 0,
+            provider_calls: 0,
+            llm_calls: 0,
+            llm_tokens: 0,
+            elapsed_ms,
+            failure: Some(why),
+        }
+    }
+}
+
 /// The totals `eval` prints on its last line.
 #[derive(Debug, Clone, Default)]
 pub struct EvalSummary {
@@ -94,21 +116,14 @@ pub async fn evaluate(dir: &Path, options: &EvalOptions) -> anyhow::Result<(Vec<
         .buffered(parallelism.max(1))
         .collect()
         .await;
-    scores.extend(load_failures.into_iter().map(|failure| ScenarioScore {
-        id: failure.path.display().to_string(),
-        expected_risk: RiskLevel::Low,
-        risk: None,
-        channels_right: 0,
-        channels_expected: 0,
-        channel_misses: Vec::new(),
-        flags_missing: Vec::new(),
-        flags_extra: Vec::new(),
-        flags_true_positive: 0,
-        provider_calls: 0,
-        llm_calls: 0,
-        llm_tokens: 0,
-        elapsed_ms: 0,
-        failure: Some(failure.message),
+    scores.extend(load_failures.into_iter().map(|failure| {
+        ScenarioScore::failed(
+            failure.path.display().to_string(),
+            RiskLevel::Low,
+            0,
+            0,
+            failure.message,
+        )
     }));
     let summary = summarize(&scores, started.elapsed().as_millis() as u64);
     Ok((scores, summary))
@@ -134,22 +149,13 @@ async fn run_one(
     let elapsed_ms = started.elapsed().as_millis() as u64;
     match outcome {
         Ok(report) => score(scenario, &report, elapsed_ms),
-        Err(error) => ScenarioScore {
-            id: scenario.id.clone(),
-            expected_risk: scenario.expected.risk,
-            risk: None,
-            channels_right: 0,
-            channels_expected: scenario.expected.channels.len(),
-            channel_misses: Vec::new(),
-            flags_missing: Vec::new(),
-            flags_extra: Vec::new(),
-            flags_true_positive: 0,
-            provider_calls: 0,
-            llm_calls: 0,
-            llm_tokens: 0,
+        Err(error) => ScenarioScore::failed(
+            scenario.id.clone(),
+            scenario.expected.risk,
+            scenario.expected.channels.len(),
             elapsed_ms,
-            failure: Some(format!("{error:#}")),
-        },
+            format!("{error:#}"),
+        ),
     }
 }
 
