@@ -95,7 +95,6 @@ impl EvalSummary {
     }
 }
 
-/// Runs every scenario under `dir` (up to `parallelism` at a time) and scores it.
 /// How `eval` runs: the clock, how many scenarios at once, and the LLM (none: the deterministic judge alone).
 #[derive(Clone)]
 pub struct EvalOptions {
