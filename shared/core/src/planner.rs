@@ -157,18 +157,29 @@ pub fn display_core_name(name: &str) -> String {
         return name.trim().to_string();
     }
     let core_tokens = crate::matching::text::tokens(&core);
-    let kept: Vec<&str> = name
-        .split_whitespace()
-        .filter(|word| {
-            let folded = crate::matching::text::tokens(word);
-            !folded.is_empty() && folded.iter().all(|token| core_tokens.contains(token))
-        })
-        .collect();
-    if kept.is_empty() {
-        core
-    } else {
-        kept.join(" ").trim_end_matches([',', '.']).to_string()
+    let words: Vec<&str> = name.split_whitespace().collect();
+    let word_tokens: Vec<Vec<String>> = words.iter().map(|word| crate::matching::text::tokens(word)).collect();
+    // The run of the customer's words whose tokens spell the core exactly, symbols like "&" kept inside it.
+    for start in 0..words.len() {
+        if word_tokens[start].first() != core_tokens.first() {
+            continue;
+        }
+        let mut matched = 0;
+        for end in start..words.len() {
+            let tokens = &word_tokens[end];
+            if core_tokens.get(matched..matched + tokens.len()) != Some(tokens.as_slice()) {
+                break;
+            }
+            matched += tokens.len();
+            if matched == core_tokens.len() {
+                return words[start..=end]
+                    .join(" ")
+                    .trim_end_matches([',', '.', ';'])
+                    .to_string();
+            }
+        }
     }
+    core
 }
 
 fn dedupe(lookups: &mut Vec<Lookup>) {
@@ -195,5 +206,26 @@ pub fn country_in_location(location: &str) -> Option<&'static str> {
         [] => None,
         [only] => countries::code_of_name(only),
         [.., last] => countries::code_of_name(last).filter(|code| *code != "GE" && *code != "JO"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_core_name_keeps_the_customers_spelling_and_symbols() {
+        assert_eq!(
+            display_core_name("Hangzhou Greenleaf Tea Co., Ltd."),
+            "Hangzhou Greenleaf Tea"
+        );
+        assert_eq!(
+            display_core_name("Gulf Stone & Tile Distributors LLC"),
+            "Gulf Stone & Tile Distributors"
+        );
+        assert_eq!(
+            display_core_name("Aguacates Selectos de Michoacán, S.A. de C.V."),
+            "Aguacates Selectos de Michoacán"
+        );
     }
 }

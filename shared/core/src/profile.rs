@@ -281,6 +281,41 @@ impl SubjectProfile {
         }
     }
 
+    /// Whether the text carries the name's distinctive words in order ("Serra da Mantiqueira Cafés Especiais"
+    /// for "… Especiais Exportadora Ltda."), when there are at least three of them: two common words alone
+    /// ("Ridgefold Outdoor") are too easily another business.
+    fn distinctive_span_in(&self, text_to_search: &str) -> bool {
+        let distinctive = self.distinctive_tokens();
+        if distinctive.len() < 3 {
+            return false;
+        }
+        let found = text::tokens(text_to_search);
+        found
+            .windows(distinctive.len())
+            .any(|window| window == distinctive.as_slice())
+            || found
+                .iter()
+                .enumerate()
+                .filter(|(_, token)| **token == distinctive[0])
+                .any(|(start, _)| {
+                    // Connecting words ("da", "de") may sit between the distinctive ones.
+                    let mut wanted = distinctive.iter().peekable();
+                    for token in &found[start..] {
+                        match wanted.peek() {
+                            Some(next) if *next == token => {
+                                wanted.next();
+                            }
+                            Some(_) if DESCRIPTOR_WORDS.contains(&token.as_str()) => {}
+                            _ => break,
+                        }
+                        if wanted.peek().is_none() {
+                            return true;
+                        }
+                    }
+                    wanted.peek().is_none()
+                })
+    }
+
     /// Whether `name` is the subject's name with different business words — "Steppe Agro Trade" for
     /// "Steppe Agro Export": the same brand under another legal name, which contradicts the request.
     pub fn is_conflicting_name(&self, name: &str) -> bool {
@@ -312,6 +347,7 @@ impl SubjectProfile {
     /// Whether free text names the subject company (or its native-script name).
     pub fn is_mentioned_in(&self, text_to_search: &str) -> bool {
         names::mentions_company(text_to_search, &self.name, &self.places)
+            || self.distinctive_span_in(text_to_search)
             || self
                 .local_core_name
                 .as_deref()

@@ -58,7 +58,7 @@ pub fn cross_channel_flags(profile: &SubjectProfile, verdicts: &[ChannelVerdict]
         .iter()
         .filter(|verdict| verdict.channel != Channel::Website && verdict.verdict != Verdict::Unavailable)
         .collect();
-    if searched_independent.len() >= 2
+    if !searched_independent.is_empty()
         && searched_independent
             .iter()
             .all(|verdict| verdict.verdict == Verdict::NotFound)

@@ -5,6 +5,7 @@
 //!   stored, so a batch is accepted whole (`202 {"checks":[…]}` in input order) or not at all.
 //! - `GET /checks/{id}` — `{"id","status","reference","report"?,"error"?}`.
 //! - `GET /healthz` — `{"status":"ok"}`.
+//! - `GET /metrics` — the Prometheus text of [`crate::metrics`].
 //!
 //! Every error answers with the core `ErrorBody`; its status comes from [`ApiError::status`].
 
@@ -80,6 +81,7 @@ pub fn router(state: ApiState) -> Router {
         .route("/checks/batch", post(submit_batch))
         .route("/checks/{id}", get(get_check))
         .route("/healthz", get(healthz))
+        .route("/metrics", get(metrics_text))
         .fallback(no_route)
         .with_state(state)
 }
@@ -271,7 +273,15 @@ async fn accept(state: &ApiState, requests: Vec<CheckRequest>) -> Result<Vec<Acc
         source,
         retry_after: state.limits.retry_after,
     };
-    let reservation = state.queue.reserve(requests.len()).await.map_err(queue_error)?;
+    let reservation = match state.queue.reserve(requests.len()).await {
+        Ok(reservation) => reservation,
+        Err(err) => {
+            if matches!(err, QueueError::Overloaded { .. }) {
+                crate::metrics::metrics().checks_rejected.add(requests.len() as u64);
+            }
+            return Err(queue_error(err));
+        }
+    };
     let received_at = state.clock.now();
     let checks: Vec<Check> = requests
         .into_iter()
@@ -288,6 +298,7 @@ async fn accept(state: &ApiState, requests: Vec<CheckRequest>) -> Result<Vec<Acc
         abandon(state, &checks).await;
         return Err(queue_error(err));
     }
+    crate::metrics::metrics().checks_accepted.add(checks.len() as u64);
     Ok(checks
         .into_iter()
         .map(|check| {
@@ -333,6 +344,16 @@ async fn get_check(
 
 async fn healthz() -> Json<serde_json::Value> {
     Json(serde_json::json!({ "status": "ok" }))
+}
+
+/// The metrics registry as Prometheus text; the queue depth is read fresh for each scrape.
+async fn metrics_text(State(state): State<ApiState>) -> Response {
+    let metrics = crate::metrics::metrics();
+    match state.queue.depth().await {
+        Ok(depth) => metrics.queue_depth.set(i64::try_from(depth).unwrap_or(i64::MAX)),
+        Err(err) => error!(error = %err, "cannot read the queue depth for /metrics"),
+    }
+    ([(CONTENT_TYPE, crate::metrics::CONTENT_TYPE)], metrics.render()).into_response()
 }
 
 async fn no_route() -> ApiError {
@@ -754,5 +775,92 @@ mod tests {
 
         let answer = app.get("/nowhere").await;
         assert_error(&answer, StatusCode::NOT_FOUND, "not_found", "not_found");
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn beyond_the_queue_depth_posts_answer_429_and_every_accepted_check_still_reaches_done() {
+        let app = app_with(5, ApiLimits::default());
+        let shared: Arc<dyn CheckStore> = Arc::new(app.store.clone());
+        let runner = Arc::new(ReportingRunner {
+            store: Arc::clone(&shared),
+            delay: Duration::from_millis(150),
+        });
+        // One slow worker: the queue fills faster than it drains.
+        let pool = WorkerPool::start(Arc::clone(&shared), app.queue.clone(), runner, 1);
+
+        let mut accepted = Vec::new();
+        let mut refused = 0;
+        for n in 0..20 {
+            let answer = app
+                .post("/checks", "application/json", acme(&format!("r{n}")).to_string())
+                .await;
+            match answer.status {
+                StatusCode::ACCEPTED => accepted.push(answer.body["id"].as_str().unwrap().to_string()),
+                StatusCode::TOO_MANY_REQUESTS => {
+                    assert_eq!(answer.headers[RETRY_AFTER], "30");
+                    refused += 1;
+                }
+                other => panic!("unexpected {other}: {}", answer.body),
+            }
+        }
+        assert!(refused >= 10, "the queue of 5 refused only {refused} of 20");
+        assert!(accepted.len() >= 5, "{accepted:?}");
+        assert_eq!(
+            app.stored_checks().await,
+            accepted.len() as i64,
+            "refused checks are not stored"
+        );
+
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+        for id in &accepted {
+            loop {
+                let answer = app.get(&format!("/checks/{id}")).await;
+                if answer.body["status"] == "done" {
+                    break;
+                }
+                assert!(
+                    tokio::time::Instant::now() < deadline,
+                    "{id} is {}",
+                    answer.body["status"]
+                );
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+        }
+        assert_eq!(app.queue.depth().await.unwrap(), 0, "the pool drained the queue");
+        let after = app.post("/checks", "application/json", acme("after").to_string()).await;
+        assert_eq!(after.status, StatusCode::ACCEPTED, "a drained queue accepts again");
+        pool.shutdown().await;
+    }
+
+    #[tokio::test]
+    async fn metrics_are_served_as_prometheus_text_with_the_check_counters() {
+        let app = app();
+        let before = crate::metrics::metrics().checks_accepted.get();
+        let answer = app.post("/checks", "application/json", acme("m").to_string()).await;
+        assert_eq!(answer.status, StatusCode::ACCEPTED);
+        assert!(crate::metrics::metrics().checks_accepted.get() > before);
+
+        let response = app
+            .router
+            .clone()
+            .oneshot(Request::get("/metrics").body(Body::empty()).unwrap())
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::OK);
+        assert_eq!(response.headers()[CONTENT_TYPE], crate::metrics::CONTENT_TYPE);
+        let bytes = axum::body::to_bytes(response.into_body(), usize::MAX).await.unwrap();
+        let text = String::from_utf8(bytes.to_vec()).unwrap();
+        for name in [
+            "shadowhunter_checks_accepted_total",
+            "shadowhunter_checks_completed_total",
+            "shadowhunter_checks_failed_total",
+            "shadowhunter_queue_depth",
+            "shadowhunter_checks_in_flight",
+        ] {
+            assert!(
+                text.lines().any(|line| line.starts_with(&format!("{name} "))),
+                "{name} missing from:\n{text}"
+            );
+        }
     }
 }

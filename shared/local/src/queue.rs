@@ -415,22 +415,37 @@ impl Worker {
             let error =
                 format!("abandoned after {max_attempts} attempts: the worker stopped before finishing each time");
             warn!(error, "giving up on check");
-            return self.store.set_status(id, CheckStatus::Failed, Some(&error)).await;
+            self.store.set_status(id, CheckStatus::Failed, Some(&error)).await?;
+            crate::metrics::metrics().checks_failed.inc();
+            return Ok(());
         }
         self.store.set_status(id, CheckStatus::Running, None).await?;
-        match self.run_with_heartbeat(record.check).await {
+        let metrics = crate::metrics::metrics();
+        let received_at = record.check.received_at;
+        let started = std::time::Instant::now();
+        metrics.checks_in_flight.inc();
+        let outcome = self.run_with_heartbeat(record.check).await;
+        metrics.checks_in_flight.dec();
+        metrics.check_run.observe(started.elapsed());
+        let settled = match outcome {
             Ok(report) => {
                 // The runner stored the report already; storing it again is idempotent and makes sure of `done`.
                 self.store.put_report(id, &report).await?;
                 info!(risk = report.risk.as_str(), "check done");
+                metrics.checks_completed.inc();
                 Ok(())
             }
             Err(err) => {
                 let error = format!("{err:#}");
                 warn!(error, "check failed");
-                self.store.set_status(id, CheckStatus::Failed, Some(&error)).await
+                self.store.set_status(id, CheckStatus::Failed, Some(&error)).await?;
+                metrics.checks_failed.inc();
+                Ok(())
             }
-        }
+        };
+        let end_to_end = (Utc::now() - received_at).to_std().unwrap_or_default();
+        metrics.check_end_to_end.observe(end_to_end);
+        settled
     }
 
     /// Runs the check in its own task (a panic becomes an error) while renewing its lease.

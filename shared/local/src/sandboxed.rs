@@ -3,20 +3,31 @@
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::path::Path;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use shadowhunter_core::Subject;
 use shadowhunter_core::ports::Providers;
 use shadowhunter_providers::http::HttpPolicy;
+use shadowhunter_providers::resilient::Resilience;
 use shadowhunter_providers::{Endpoint, ProviderConfig, WebsiteConfig};
 use shadowhunter_sandbox::scenario::{self, LoadError};
-use shadowhunter_sandbox::{ProviderSlug, RunningSandbox, Sandbox, Scenario, World};
+use shadowhunter_sandbox::{LatencyProfile, ProviderSlug, RunningSandbox, Sandbox, Scenario, World};
 
 /// The world a subject that no scenario describes is checked against: every provider knows nothing.
 pub const EMPTY_WORLD: &str = "empty-world";
 
 /// The provider timeout in sandbox runs: long enough for loopback, short enough that a `timeout` fault costs little.
 pub const SANDBOX_PROVIDER_TIMEOUT: Duration = Duration::from_millis(1500);
+
+/// How a sandbox run behaves beyond the worlds it serves; the default is what `check` and `eval` use.
+#[derive(Clone, Default)]
+pub struct SandboxOptions {
+    /// How slowly the sandbox answers.
+    pub latency: LatencyProfile,
+    /// Puts every adapter behind its provider's limits and caches (scoped by world); `None` calls adapters bare.
+    pub resilience: Option<Arc<Resilience>>,
+}
 
 /// A started sandbox with the scenarios it serves.
 pub struct SandboxedWorlds {
@@ -25,12 +36,29 @@ pub struct SandboxedWorlds {
     worlds_by_subject: HashMap<String, String>,
     client: reqwest::Client,
     policy: HttpPolicy,
+    resilience: Option<Arc<Resilience>>,
+    /// With `resilience`, each world's decorated adapters, built once and shared by its checks.
+    built: Mutex<HashMap<String, Providers>>,
 }
 
 impl SandboxedWorlds {
     /// Starts a sandbox on `addr` serving every scenario's world under the scenario's id, plus an empty world.
     pub async fn start(scenarios: &[Scenario], addr: SocketAddr) -> std::io::Result<Self> {
-        let mut sandbox = Sandbox::new().with_world(EMPTY_WORLD, World::default());
+        Self::start_with(scenarios, addr, SandboxOptions::default()).await
+    }
+
+    /// [`SandboxedWorlds::start`] with a latency profile and the resilient decorators.
+    ///
+    /// Under realistic latency the providers get production's timeout ([`HttpPolicy::default`]), since a slow
+    /// draw of the tail (up to six times a median) would outlast the quick [`SANDBOX_PROVIDER_TIMEOUT`].
+    pub async fn start_with(
+        scenarios: &[Scenario],
+        addr: SocketAddr,
+        options: SandboxOptions,
+    ) -> std::io::Result<Self> {
+        let mut sandbox = Sandbox::new()
+            .with_latency(options.latency)
+            .with_world(EMPTY_WORLD, World::default());
         let mut worlds_by_subject = HashMap::new();
         for scenario in scenarios {
             sandbox = sandbox.with_world(scenario.id.clone(), scenario.world.clone());
@@ -38,8 +66,12 @@ impl SandboxedWorlds {
                 worlds_by_subject.insert(subject_key(&request.subject), scenario.id.clone());
             }
         }
+        let timeout = match options.latency {
+            LatencyProfile::None => SANDBOX_PROVIDER_TIMEOUT,
+            LatencyProfile::Realistic => HttpPolicy::default().timeout,
+        };
         let policy = HttpPolicy {
-            timeout: SANDBOX_PROVIDER_TIMEOUT,
+            timeout,
             ..HttpPolicy::default()
         };
         Ok(Self {
@@ -47,6 +79,8 @@ impl SandboxedWorlds {
             worlds_by_subject,
             client: shadowhunter_providers::http::client(),
             policy,
+            resilience: options.resilience,
+            built: Mutex::default(),
         })
     }
 
@@ -78,9 +112,20 @@ impl SandboxedWorlds {
         }
     }
 
-    /// The adapters for the world a subject belongs to.
+    /// The adapters for the world a subject belongs to; with the resilient decorators, the world's shared ones.
     pub fn providers_for(&self, subject: &Subject) -> Providers {
-        self.provider_config(self.world_for(subject)).build(&self.client)
+        let world = self.world_for(subject);
+        let Some(resilience) = &self.resilience else {
+            return self.provider_config(world).build(&self.client);
+        };
+        let mut built = self.built.lock().unwrap_or_else(PoisonError::into_inner);
+        built
+            .entry(world.to_string())
+            .or_insert_with(|| {
+                self.provider_config(world)
+                    .build_with(&self.client, |adapter| resilience.wrap(adapter, world))
+            })
+            .clone()
     }
 }
 
@@ -99,4 +144,128 @@ pub fn load_scenarios(dir: &Path) -> std::io::Result<(Vec<Scenario>, Vec<LoadErr
         }
     }
     Ok((scenarios, failures))
+}
+
+#[cfg(test)]
+mod tests {
+    use shadowhunter_core::ports::{Clock, FixedClock};
+    use shadowhunter_core::{Check, Report};
+    use shadowhunter_providers::LimitsTable;
+    use shadowhunter_providers::config::PROVIDER_NAMES;
+    use shadowhunter_providers::resilient::{CacheSettings, NoObserver};
+
+    use super::*;
+    use crate::app::{PipelineRunner, ProviderSource};
+    use crate::runner::CheckRunner;
+    use crate::store::SqliteStore;
+
+    const SCENARIO: &str = "p07-pl-phone-mismatch";
+
+    fn caching() -> Arc<Resilience> {
+        Arc::new(Resilience::new(
+            LimitsTable::unlimited(),
+            Some(CacheSettings::default()),
+            Arc::new(NoObserver),
+        ))
+    }
+
+    /// A runner over the bundled scenarios' sandbox behind `resilience`, and the scenario's check request.
+    async fn runner(resilience: &Arc<Resilience>) -> (Arc<PipelineRunner>, shadowhunter_core::CheckRequest) {
+        let (scenarios, _) = load_scenarios(Path::new(crate::demo::BUNDLED_SCENARIOS)).expect("bundled scenarios");
+        let request = scenarios
+            .iter()
+            .find(|scenario| scenario.id == SCENARIO)
+            .expect("the scenario is bundled")
+            .check_request()
+            .expect("its request is valid");
+        let options = SandboxOptions {
+            latency: LatencyProfile::None,
+            resilience: Some(Arc::clone(resilience)),
+        };
+        let worlds = SandboxedWorlds::start_with(&scenarios, SocketAddr::from(([127, 0, 0, 1], 0)), options)
+            .await
+            .expect("sandbox starts");
+        let clock: Arc<dyn Clock> = Arc::new(FixedClock(
+            chrono::NaiveDate::from_ymd_opt(2026, 11, 26)
+                .and_then(|day| day.and_hms_opt(12, 0, 0))
+                .expect("a valid date")
+                .and_utc(),
+        ));
+        let runner = PipelineRunner {
+            providers: ProviderSource::Sandbox(Arc::new(worlds)),
+            store: Arc::new(SqliteStore::in_memory().expect("store")),
+            clock,
+            llm: None,
+        };
+        (Arc::new(runner), request)
+    }
+
+    async fn run(runner: &PipelineRunner, request: &shadowhunter_core::CheckRequest) -> Report {
+        let check = Check::new(request.clone(), runner.clock.now());
+        runner.store.insert_check(&check).await.expect("stored");
+        runner.run(&check).await.expect("the check runs")
+    }
+
+    fn provider_calls(resilience: &Resilience) -> u64 {
+        PROVIDER_NAMES
+            .iter()
+            .map(|name| resilience.stats(name).provider_calls)
+            .sum()
+    }
+
+    /// What the report says, without its timings.
+    fn verdicts(report: &Report) -> serde_json::Value {
+        fn strip_timings(value: &mut serde_json::Value) {
+            match value {
+                serde_json::Value::Object(fields) => {
+                    fields.remove("elapsed_ms");
+                    fields.values_mut().for_each(strip_timings);
+                }
+                serde_json::Value::Array(items) => items.iter_mut().for_each(strip_timings),
+                _ => {}
+            }
+        }
+        let mut value = serde_json::json!({ "risk": report.risk, "flags": report.flags, "channels": report.channels });
+        strip_timings(&mut value);
+        value
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_repeated_subject_within_the_ttl_costs_no_provider_call_and_gets_the_same_verdicts() {
+        let resilience = caching();
+        let (runner, request) = runner(&resilience).await;
+        let first = run(&runner, &request).await;
+        let calls = provider_calls(&resilience);
+        assert!(calls > 0, "the first check reached the providers");
+
+        let second = run(&runner, &request).await;
+        assert_eq!(
+            provider_calls(&resilience),
+            calls,
+            "the repeat was answered from the cache"
+        );
+        assert_eq!(verdicts(&second), verdicts(&first));
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn two_checks_of_one_subject_at_once_share_their_provider_calls() {
+        let alone = caching();
+        let (runner_alone, request) = runner(&alone).await;
+        run(&runner_alone, &request).await;
+        let one_check = provider_calls(&alone);
+
+        let together = caching();
+        let (runner_together, _) = runner(&together).await;
+        let (first, second) = tokio::join!(run(&runner_together, &request), run(&runner_together, &request));
+        assert_eq!(verdicts(&first), verdicts(&second));
+        assert_eq!(provider_calls(&together), one_check, "two checks cost what one does");
+        let shared: u64 = PROVIDER_NAMES
+            .iter()
+            .map(|name| {
+                let stats = together.stats(name);
+                stats.coalesced + stats.hits
+            })
+            .sum();
+        assert!(shared > 0);
+    }
 }

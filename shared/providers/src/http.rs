@@ -66,6 +66,7 @@ pub async fn send(policy: &HttpPolicy, build: impl Fn() -> RequestBuilder) -> Re
         match wait {
             Some(wait) if attempt < policy.max_retries && wait <= policy.max_retry_wait => {
                 tracing::debug!(attempt, wait_ms = wait.as_millis() as u64, "retrying provider call");
+                crate::resilient::note_retry();
                 tokio::time::sleep(wait).await;
                 attempt += 1;
             }

@@ -8,6 +8,8 @@
 //! | facebook | Facebook Graph API       | [`facebook`] |
 //! | twitter  | X API v2                 | [`x`]        |
 //! | website  | crawler + RDAP           | [`website`]  |
+//!
+//! [`resilient`] puts any of them behind its provider's quota, circuit breaker and response cache.
 
 pub mod brave;
 pub mod config;
@@ -16,6 +18,7 @@ pub mod http;
 pub mod limits;
 pub mod llm;
 pub mod pdl;
+pub mod resilient;
 pub mod sayari;
 #[cfg(test)]
 pub(crate) mod test_support;
@@ -23,4 +26,4 @@ mod text;
 pub mod website;
 pub mod x;
 
-pub use config::{Endpoint, ProviderConfig, WebsiteConfig};
+pub use config::{Endpoint, LimitsTable, ProviderConfig, ProviderLimits, WebsiteConfig};

@@ -15,6 +15,7 @@ use axum::http::{HeaderMap, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use shadowhunter_core::Channel;
 
+use crate::latency::{LatencyProfile, Target};
 use crate::providers;
 use crate::scenario::{Fault, World};
 
@@ -103,10 +104,11 @@ impl ApiRequest {
     }
 }
 
-/// The worlds the sandbox serves, by scenario id.
+/// The worlds the sandbox serves, by scenario id, and how slowly it answers.
 #[derive(Default)]
 pub struct Sandbox {
     worlds: HashMap<String, Arc<World>>,
+    latency: LatencyProfile,
 }
 
 impl Sandbox {
@@ -117,6 +119,12 @@ impl Sandbox {
     /// Adds (or replaces) a world under an id that is safe in a URL path segment.
     pub fn with_world(mut self, id: impl Into<String>, world: World) -> Self {
         self.worlds.insert(id.into(), Arc::new(world));
+        self
+    }
+
+    /// Answers (other than faults) after a delay drawn from `profile`.
+    pub fn with_latency(mut self, profile: LatencyProfile) -> Self {
+        self.latency = profile;
         self
     }
 
@@ -205,6 +213,7 @@ async fn dispatch(State(sandbox): State<Arc<Sandbox>>, request: Request) -> Resp
         headers,
         body,
     };
+    sandbox.latency.wait(Target::Api(slug)).await;
     match slug {
         ProviderSlug::Brave => providers::brave::handle(&world, &api_request),
         ProviderSlug::Sayari => providers::sayari::handle(&world, &api_request),
@@ -228,6 +237,7 @@ async fn serve_web_page(sandbox: &Sandbox, request: Request) -> Response {
     if let Some(fault) = world.faults.get(&Channel::Website) {
         return fault_response(*fault).await;
     }
+    sandbox.latency.wait(Target::WebPage).await;
     providers::web::serve_page(&world, request.uri(), request.headers())
 }
 
@@ -276,4 +286,63 @@ fn percent_decode(path: &str) -> String {
         .next()
         .map(|(_, value)| value.into_owned())
         .unwrap_or_else(|| path.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Instant;
+
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    use super::*;
+
+    /// Sends one raw HTTP/1.1 GET and returns the status line and how long the answer took.
+    async fn timed_get(addr: SocketAddr, path: &str) -> (String, Duration) {
+        let started = Instant::now();
+        let mut stream = tokio::net::TcpStream::connect(addr).await.expect("connects");
+        let request = format!("GET {path} HTTP/1.1\r\nHost: sandbox\r\nConnection: close\r\n\r\n");
+        stream.write_all(request.as_bytes()).await.expect("sends");
+        let mut answer = Vec::new();
+        stream.read_to_end(&mut answer).await.expect("reads");
+        let text = String::from_utf8_lossy(&answer);
+        (text.lines().next().unwrap_or_default().to_string(), started.elapsed())
+    }
+
+    fn faulty_world() -> World {
+        serde_json::from_value(serde_json::json!({ "faults": { "search": "unavailable" } })).expect("valid world")
+    }
+
+    #[tokio::test]
+    async fn a_realistic_sandbox_delays_answers_but_not_fault_answers() {
+        let sandbox = Sandbox::new()
+            .with_world("w", World::default())
+            .with_world("broken", faulty_world())
+            .with_latency(LatencyProfile::Realistic)
+            .start("127.0.0.1:0".parse().expect("loopback"))
+            .await
+            .expect("starts");
+        // X's median is 300 ms; even a low draw of the distribution is far above a loopback round trip.
+        let (status, elapsed) = timed_get(sandbox.addr(), "/w/x/2/users/by/username/acme").await;
+        assert!(status.starts_with("HTTP/1.1"), "{status}");
+        assert!(elapsed >= Duration::from_millis(40), "answered in {elapsed:?}");
+
+        let (status, elapsed) = timed_get(sandbox.addr(), "/broken/brave/res/v1/web/search?q=acme").await;
+        assert!(status.contains("503"), "{status}");
+        assert!(
+            elapsed < Duration::from_millis(150),
+            "the fault answered in {elapsed:?}"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_sandbox_without_latency_answers_at_once() {
+        let sandbox = Sandbox::new()
+            .with_world("w", World::default())
+            .start("127.0.0.1:0".parse().expect("loopback"))
+            .await
+            .expect("starts");
+        let (status, elapsed) = timed_get(sandbox.addr(), "/w/x/2/users/by/username/acme").await;
+        assert!(status.starts_with("HTTP/1.1"), "{status}");
+        assert!(elapsed < Duration::from_millis(150), "answered in {elapsed:?}");
+    }
 }

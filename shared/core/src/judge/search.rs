@@ -39,6 +39,10 @@ pub(super) fn judge(profile: &SubjectProfile, evidence: &Evidence) -> Judgement 
                 continue;
             }
             judgement.mark_relevant(index);
+            compare_contact_in_text(&mut judgement, profile, &body, index);
+            if !own_site {
+                compare_home_page(&mut judgement, profile, url, &body, index);
+            }
             if let Some(other) = names::company_names_in(&body)
                 .into_iter()
                 .find(|name| profile.is_conflicting_name(name))
@@ -94,6 +98,19 @@ pub(super) fn judge(profile: &SubjectProfile, evidence: &Evidence) -> Judgement 
             });
         }
     }
+    // A report that the subject was cleared closes the accusations the other results repeat.
+    let cleared = evidence.findings.iter().enumerate().find(|(index, finding)| {
+        judgement.relevant.contains(index)
+            && matches!(&finding.record, Record::SearchResult { title, snippet, .. } if signals::exculpatory(&format!("{title}. {snippet}")))
+    });
+    if let Some((index, _)) = cleared.filter(|_| !judgement.adverse_media.is_empty()) {
+        judgement.adverse_media.clear();
+        judgement.flags.remove(&Flag::AdverseMedia);
+        judgement.note(format!(
+            "{} reports the subject cleared of the accusations found",
+            Evidence::finding_id(evidence.channel, index)
+        ));
+    }
     if let Some(latest) = employer_reports.iter().map(|report| report.0.clone()).max() {
         let claimed = profile.employer().unwrap_or_default().to_string();
         for (_, index, outcome, found) in employer_reports.iter().filter(|report| report.0 == latest) {
@@ -105,6 +122,53 @@ pub(super) fn judge(profile: &SubjectProfile, evidence: &Evidence) -> Judgement 
         }
     }
     judgement
+}
+
+/// For a company: a result that names the contact as someone who left it ("formerly export manager at …").
+fn compare_contact_in_text(judgement: &mut Judgement, profile: &SubjectProfile, body: &str, index: usize) {
+    let Some(contact) = &profile.contact_name else {
+        return;
+    };
+    if names::mentions_person(body, contact) && named_as_former(body, &profile.name) {
+        judgement.compare(
+            Field::Contact,
+            contact,
+            &body.chars().take(160).collect::<String>(),
+            Outcome::Mismatch,
+            &[index],
+            "the result says the contact has left the company",
+        );
+    }
+}
+
+/// A result that is the home page of a site carrying the company's name on another domain than the one
+/// entered ("hanbit-marine.example" against "hanbit-marine-export.example") points to another official site.
+fn compare_home_page(judgement: &mut Judgement, profile: &SubjectProfile, url: &str, body: &str, index: usize) {
+    let Some(entered) = profile.website.as_deref() else {
+        return;
+    };
+    let Ok(parsed) = url::Url::parse(url) else {
+        return;
+    };
+    let is_home = matches!(parsed.path(), "" | "/") && parsed.query().is_none();
+    let host = parsed.host_str().unwrap_or_default().to_lowercase();
+    let host_words = text::tokens(&host.replace(['-', '.'], " "));
+    let core = text::tokens(&profile.core_name);
+    let in_host = core
+        .iter()
+        .filter(|token| token.len() >= 3 && (host_words.contains(*token) || host.contains(token.as_str())))
+        .count();
+    let host_carries_name = in_host >= core.len().min(2) && in_host > 0;
+    if is_home && host_carries_name && profile.is_mentioned_in(body) && !domain::same_site(entered, url) {
+        judgement.compare(
+            Field::Website,
+            entered,
+            url,
+            Outcome::Mismatch,
+            &[index],
+            "search shows the company's home page on another domain",
+        );
+    }
 }
 
 /// Adverse terms in the sentences that name the subject, the sentence after each (where "the company" refers
@@ -199,7 +263,7 @@ fn employer_in_text(profile: &SubjectProfile, body: &str) -> Option<(Outcome, St
 pub(super) fn named_as_former(body: &str, company: &str) -> bool {
     static FORMER: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
         regex::Regex::new(
-            r"(?:\bex-?|\bformer(?:ly)?(?:\s+(?:at|with|of))?|\bpreviously(?:\s+(?:at|with))?|\bjoin(?:s|ed|ing)?\s+from|\bleft|\bprior\s+to|\bbefore\s+joining|\buntil\s+\d{4}\s+(?:at|with))\s*$",
+            r"(?:\bex-?|\b(?:former(?:ly)?|previously)\b(?:[^.;|]{0,40}?\b(?:at|with|of))?|\bjoin(?:s|ed|ing)?\s+from|\bleft|\bprior\s+to|\bbefore\s+joining|\buntil\s+\d{4}\s+(?:at|with))\s*$",
         )
         .expect("former-employer pattern compiles")
     });
@@ -219,7 +283,7 @@ pub(super) fn named_as_former(body: &str, company: &str) -> bool {
             let window_start = folded[..*start]
                 .char_indices()
                 .rev()
-                .nth(24)
+                .nth(60)
                 .map(|(at, _)| at)
                 .unwrap_or(0);
             FORMER.is_match(&folded[window_start..*start])

@@ -130,6 +130,7 @@ fn judge_pages(judgement: &mut Judgement, profile: &SubjectProfile, pages: &[(us
         return;
     }
     compare_site_name(judgement, profile, pages, &all_text, first);
+    let fields_before = judgement.fields.len();
     compare_addresses(judgement, profile, &addresses);
     let found_phones: Vec<String> = phones.iter().map(|(_, phone)| phone.clone()).collect();
     compare_phone(
@@ -163,6 +164,7 @@ fn judge_pages(judgement: &mut Judgement, profile: &SubjectProfile, pages: &[(us
     if !profile.products.is_empty() && all_text.chars().count() >= MIN_TEXT_FOR_BUSINESS_CHECK {
         compare_line_of_business(judgement, profile, &all_text, first);
     }
+    judge_another_business(judgement, fields_before, first);
 }
 
 /// The site's addresses against the entered one: one agreeing address settles it; otherwise a contradicting one counts.
@@ -359,4 +361,44 @@ fn compare_contact_role(judgement: &mut Judgement, profile: &SubjectProfile, all
             "the site names someone else in the contact's role",
         );
     }
+}
+
+/// A site that does not name the company and contradicts both its address and its phone is another business's
+/// site: its details are not the company's to contradict, and the site itself is the mismatch.
+fn judge_another_business(judgement: &mut Judgement, fields_from: usize, first: usize) {
+    let outcome_of = |judgement: &Judgement, field: Field| {
+        judgement
+            .fields
+            .iter()
+            .find(|comparison| comparison.field == field)
+            .map(|comparison| comparison.outcome)
+    };
+    let unnamed = outcome_of(judgement, Field::Name).is_some_and(|outcome| outcome != Outcome::Match);
+    let contradicted = |field: Field| {
+        judgement.fields[fields_from..]
+            .iter()
+            .any(|comparison| comparison.field == field && comparison.outcome == Outcome::Mismatch)
+    };
+    if !(unnamed && contradicted(Field::Address) && contradicted(Field::Phone)) {
+        return;
+    }
+    for comparison in &mut judgement.fields[fields_from..] {
+        if matches!(comparison.field, Field::Address | Field::Phone | Field::Email)
+            && comparison.outcome == Outcome::Mismatch
+        {
+            comparison.outcome = Outcome::Inconclusive;
+            comparison.note = format!("{} (the site appears to be another business's)", comparison.note);
+        }
+    }
+    judgement
+        .fields
+        .retain(|comparison| comparison.field != Field::LineOfBusiness);
+    judgement.compare(
+        Field::LineOfBusiness,
+        "the company's own site",
+        "a site of another business: it does not name the company, and its address and phone differ",
+        Outcome::Mismatch,
+        &[first],
+        "the website belongs to another business",
+    );
 }

@@ -105,6 +105,19 @@ pub fn victim_context(text: &str) -> bool {
     VICTIM_CONTEXT.is_match(&fold(text))
 }
 
+/// Phrases that close an accusation in the subject's favour: cleared, acquitted, charges dropped.
+static EXCULPATORY: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?i)\bcleared\b|\bacquitt\w*|\bexonerat\w*|\bcharges\s+(?:were\s+|have\s+been\s+)?dropped\b|\bno\s+(?:evidence\s+of\s+)?wrongdoing\b|\bfound\s+no\s+evidence\b|\bcase\s+(?:was\s+)?(?:closed|dismissed)\b|\bdismissed\s+the\s+(?:case|charges|complaint)\b|无罪|撤销案件|撤案",
+    )
+    .expect("exculpatory pattern compiles")
+});
+
+/// Whether the text reports that an accusation against the company was closed in its favour.
+pub fn exculpatory(text: &str) -> bool {
+    EXCULPATORY.is_match(&fold(text))
+}
+
 /// Adverse-media terms, each with the spellings that count for it (matched case-insensitively on folded text).
 const ADVERSE_TERMS: &[(&str, &str)] = &[
     (

@@ -146,13 +146,15 @@ fn error(status: StatusCode, message: &str) -> Response {
 
 /// Folded (case, diacritics: BAJÍO = bajio), punctuation to spaces, whitespace collapsed (SCENARIOS.md's customs name match).
 fn normalize(name: &str) -> String {
-    // "&" and "and" are the same word in a filed name ("HAMZA & SONS" = "Hamza and Sons").
-    shadowhunter_core::matching::text::fold(&name.replace('&', " and "))
+    // "&", "and" and "the" are left out on both sides: "HAMZA & SONS" = "Hamza and Sons", and a query whose
+    // "&" the adapter dropped as a search operator still matches.
+    shadowhunter_core::matching::text::fold(name)
         .chars()
         .map(|c| if c.is_alphanumeric() { c } else { ' ' })
         .collect::<String>()
         .to_lowercase()
         .split_whitespace()
+        .filter(|word| !matches!(*word, "and" | "the"))
         .collect::<Vec<_>>()
         .join(" ")
 }
