@@ -222,27 +222,24 @@ impl WebsiteCrawler {
     }
 
     /// The home page at the entered URL or, when its host is unreachable or has no such page, at the same address
-    /// over the other scheme (once, as browsers and crawlers do); the answer names the URL actually served.
+    /// over the other scheme and with or without `www.` (as browsers and crawlers do); the answer names the URL
+    /// actually served.
     async fn open_home(&self, client: &reqwest::Client, entered: Url) -> Result<Home, ProviderError> {
         let first = self.home(client, &entered).await;
         if !matches!(first, Ok(Home::Missing) | Err(ProviderError::Unreachable { .. })) {
             return first;
         }
-        let Some(other) = other_scheme(&entered) else {
-            return first;
-        };
-        match self.home(client, &other).await {
-            Ok(home) => {
-                if matches!(home, Home::Page(_)) {
-                    tracing::info!(entered = %entered, served = %other, "home page served over the other scheme");
+        for alternative in home_alternatives(&entered) {
+            match self.home(client, &alternative).await {
+                Ok(Home::Page(page)) => {
+                    tracing::info!(entered = %entered, served = %alternative, "home page served at another address");
+                    return Ok(Home::Page(page));
                 }
-                Ok(home)
-            }
-            Err(err) => {
-                tracing::debug!(url = %other, error = %err, "the other scheme did not serve the home page either");
-                first
+                Ok(_) => {}
+                Err(err) => tracing::debug!(url = %alternative, error = %err, "no home page there either"),
             }
         }
+        first
     }
 
     /// The home page at `url`, read as robots.txt allows.
@@ -598,15 +595,30 @@ fn redirect_target(url: &Url, response: &reqwest::Response) -> Option<Url> {
     matches!(next.scheme(), "http" | "https").then_some(next)
 }
 
-/// The same address over the other of http and https; `None` when the URL names a port, which is one service's.
-fn other_scheme(url: &Url) -> Option<Url> {
+/// Where else a site's home page may be: the other of http and https, and the host with or without `www.`;
+/// none when the URL names a port, which is one service's.
+fn home_alternatives(url: &Url) -> Vec<Url> {
     if url.port().is_some() {
-        return None;
+        return Vec::new();
     }
-    let mut other = url.clone();
-    let scheme = if url.scheme() == "https" { "http" } else { "https" };
-    other.set_scheme(scheme).ok()?;
-    Some(other)
+    let host = url.host_str().unwrap_or_default().to_string();
+    let other_host = match host.strip_prefix("www.") {
+        Some(bare) => bare.to_string(),
+        None => format!("www.{host}"),
+    };
+    let other_scheme = if url.scheme() == "https" { "http" } else { "https" };
+    let mut alternatives = Vec::new();
+    for (scheme, host) in [
+        (other_scheme, host.as_str()),
+        (url.scheme(), other_host.as_str()),
+        (other_scheme, other_host.as_str()),
+    ] {
+        let mut alternative = url.clone();
+        if alternative.set_scheme(scheme).is_ok() && alternative.set_host(Some(host)).is_ok() {
+            alternatives.push(alternative);
+        }
+    }
+    alternatives
 }
 
 /// Reads a fetched body as HTML or plain text; `None` when it is neither (an image, a PDF, garbage).
@@ -1043,6 +1055,15 @@ mod tests {
                 "http://acme.example/about"
             ]
         );
+    }
+
+    #[tokio::test]
+    async fn a_site_entered_with_www_and_https_is_found_without_them() {
+        let findings = crawl_in(site(&[]), 3, "https://www.acme.example")
+            .await
+            .expect("crawl succeeds");
+        assert_eq!(urls(&findings)[0], "http://acme.example/");
+        assert_eq!(findings.len(), 3, "{:?}", urls(&findings));
     }
 
     #[tokio::test]
