@@ -2,6 +2,8 @@
 
 pub mod api;
 pub mod app;
+pub mod bench;
+pub mod capacity;
 pub mod demo;
 pub mod eval;
 pub mod metrics;

@@ -71,6 +71,10 @@ enum Command {
         #[arg(long, default_value_t = 8091)]
         port: u16,
     },
+    /// Load benchmarks against `serve` started in process on loopback (docs/PERFORMANCE.md); prints figures and the machine.
+    Bench(shadowhunter_local::bench::BenchArgs),
+    /// The AWS capacity model at a rate: concurrency per Lambda, the quotas touched, cost per million checks.
+    Capacity(shadowhunter_local::capacity::CapacityArgs),
     /// Serves the scenario worlds of DIR as the providers' APIs on a loopback port.
     Sandbox {
         #[arg(long, value_name = "DIR")]
@@ -122,6 +126,11 @@ async fn main() {
         }
         Command::LlmSandbox { port } => run_llm_sandbox(port).await,
         Command::Sandbox { scenarios, port } => run_sandbox(&scenarios, port).await,
+        Command::Bench(args) => shadowhunter_local::bench::run(args).await,
+        Command::Capacity(args) => {
+            shadowhunter_local::capacity::run(&args);
+            Ok(())
+        }
     };
     if let Err(error) = outcome {
         eprintln!("error: {error:#}");

@@ -1,0 +1,171 @@
+//! The ingest bench: `POST /checks` against `serve` with its workers paused (no worker pool: every accepted check
+//! stays on the SQLite queue, so only validation, the store insert and the enqueue are measured), beside a bare
+//! axum handler answering 202 on the same runtime as the baseline.
+
+use std::time::Duration;
+
+use shadowhunter_sandbox::{LatencyProfile, Scenario};
+
+use super::load::{self, LoadRun};
+use super::machine::CpuSnapshot;
+use super::schedule::OpenLoop;
+use super::server::{Baseline, Runtimes, Stack, StackOptions};
+use super::stats::{Summary, ms};
+use super::{BenchArgs, Counters, TempDir, bodies, pass};
+
+/// Figures of one phase against one target.
+struct Phase {
+    label: String,
+    run: LoadRun,
+    server_cpu: Duration,
+    client_cpu: Duration,
+}
+
+impl Phase {
+    fn accepted_per_sec(&self) -> f64 {
+        self.run.count_status(202) as f64 / self.run.elapsed.as_secs_f64()
+    }
+
+    fn print(&self) {
+        let latency = self.run.latency(202);
+        let service = self.run.service(202);
+        let line = |summary: Option<Summary>| summary.map_or_else(|| "no answers".to_string(), |s| s.millis_line());
+        println!(
+            "  {:<28} accepted {:>6} in {:.1} s = {:>8.0}/s  errors {}{}",
+            self.label,
+            self.run.count_status(202),
+            self.run.elapsed.as_secs_f64(),
+            self.accepted_per_sec(),
+            self.run.errors(202),
+            if self.run.errors(202) > 0 {
+                format!(" ({})", self.run.error_kinds(202))
+            } else {
+                String::new()
+            },
+        );
+        println!("  {:<28} latency  {}", "", line(latency));
+        println!("  {:<28} service  {}", "", line(service));
+        println!(
+            "  {:<28} CPU server {:.2} s, client {:.2} s; sends that waited for a free connection: {}",
+            "",
+            self.server_cpu.as_secs_f64(),
+            self.client_cpu.as_secs_f64(),
+            self.run.delayed_by_client
+        );
+    }
+}
+
+async fn phase(
+    label: String,
+    url: &str,
+    client: &reqwest::Client,
+    bodies: &std::sync::Arc<Vec<axum::body::Bytes>>,
+    rate: Option<u32>,
+    duration: Duration,
+    connections: usize,
+) -> Phase {
+    let before = CpuSnapshot::now();
+    let run = match rate {
+        Some(rate) => {
+            let schedule = OpenLoop::new(f64::from(rate), duration);
+            load::open_loop(client, url, bodies.clone(), schedule, connections).await
+        }
+        None => load::closed_loop(client, url, bodies.clone(), duration, connections).await,
+    };
+    let spent = CpuSnapshot::now().since(&before);
+    Phase {
+        label,
+        run,
+        server_cpu: spent.server,
+        client_cpu: spent.client,
+    }
+}
+
+pub async fn run(args: &BenchArgs, runtimes: &Runtimes, scenarios: &[Scenario]) -> anyhow::Result<()> {
+    let duration = args.duration_or(10);
+    let rate = args.ingest_rate;
+    let connections = args.connections;
+    println!(
+        "\n== ingest: POST /checks, {connections} connections, {} s per phase; serve has no workers (checks stay queued)",
+        duration.as_secs()
+    );
+    let bodies = bodies(scenarios);
+    let client = load::client(connections);
+    let data = TempDir::new("ingest")?;
+    let baseline = Baseline::start(runtimes).await?;
+    let stack = Stack::start(
+        runtimes,
+        StackOptions {
+            scenarios: scenarios.to_vec(),
+            latency: LatencyProfile::None,
+            cache: false,
+            workers: None,
+            queue_depth: 100_000_000,
+            data_dir: data.0.clone(),
+        },
+    )
+    .await?;
+    let warmup = Duration::from_secs(1);
+    let mut phases = Vec::new();
+    for (target, url) in [("baseline", baseline.url("/checks")), ("serve", stack.url("/checks"))] {
+        let _ = load::closed_loop(&client, &url, bodies.clone(), warmup, connections).await;
+        let queued = Counters::read().accepted;
+        let fixed = phase(
+            format!("{target} @ {rate}/s open loop"),
+            &url,
+            &client,
+            &bodies,
+            Some(rate),
+            duration,
+            connections,
+        )
+        .await;
+        fixed.print();
+        let saturated = phase(
+            format!("{target} saturation"),
+            &url,
+            &client,
+            &bodies,
+            None,
+            duration,
+            connections,
+        )
+        .await;
+        saturated.print();
+        if target == "serve" {
+            println!(
+                "  (serve's queue held {queued:.0} checks when the fixed-rate phase began and {:.0} at the end)",
+                Counters::read().accepted
+            );
+        }
+        phases.push((fixed, saturated));
+    }
+    stack.stop(Duration::from_secs(5)).await;
+    baseline.stop();
+    let (base_fixed, base_sat) = &phases[0];
+    let (serve_fixed, serve_sat) = &phases[1];
+    let ratio = serve_sat.accepted_per_sec() / base_sat.accepted_per_sec();
+    let p99 = serve_fixed.run.latency(202).map(|s| s.p99).unwrap_or(Duration::MAX);
+    let server_ms_per_check = serve_sat.server_cpu.as_secs_f64() * 1e3 / serve_sat.run.count_status(202).max(1) as f64;
+    println!(
+        "\n  serve at saturation: {:.0}/s = {:.0}% of baseline ({:.0}/s); server CPU {:.3} ms per accepted check",
+        serve_sat.accepted_per_sec(),
+        ratio * 100.0,
+        base_sat.accepted_per_sec(),
+        server_ms_per_check
+    );
+    println!(
+        "  fixed rate {rate}/s: serve p99 {} ms (baseline {} ms)",
+        ms(p99),
+        base_fixed.run.latency(202).map_or_else(|| "-".into(), |s| ms(s.p99))
+    );
+    let errors = serve_fixed.run.errors(202) + serve_sat.run.errors(202);
+    println!(
+        "  target ≥ 5,000/s: {}  p99 ≤ 10 ms at {rate}/s: {}  ≥ 50% of baseline: {}  errors 0: {}",
+        pass(serve_sat.accepted_per_sec() >= 5_000.0),
+        pass(p99 <= Duration::from_millis(10)),
+        pass(ratio >= 0.5),
+        pass(errors == 0)
+    );
+    Ok(())
+}
