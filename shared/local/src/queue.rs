@@ -27,7 +27,7 @@ use tokio::task::JoinSet;
 use tracing::{Instrument, info, info_span, warn};
 
 use crate::runner::CheckRunner;
-use crate::store::{DbError, SqliteStore};
+use crate::store::{CheckRow, DbError, SqliteStore};
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS queue (
@@ -100,9 +100,21 @@ struct Inner {
     clock: Arc<dyn Clock>,
     config: QueueConfig,
     work: Notify,
-    /// Slots promised by live [`Reservation`]s; changed only while the connection lock is held, so that
-    /// "rows + reserved" is exact when `reserve` reads it.
-    reserved: AtomicUsize,
+    /// Queue rows plus the slots promised by live [`Reservation`]s: what `reserve` admits against, so it
+    /// never reads the table. `reserve` raises it with a compare-and-swap (never past `max_depth`); it is
+    /// lowered when a reservation is dropped or used for fewer rows than it held, and when rows are deleted.
+    occupied: AtomicUsize,
+    /// Queue rows as this process knows them; changed only while the connection lock is held (in the same
+    /// step as the rows), so [`SqliteQueue::depth`] can re-synchronise both counters with the table.
+    rows: AtomicUsize,
+}
+
+/// Lowers `counter` by `by`, stopping at zero.
+fn sub_saturating(counter: &AtomicUsize, by: usize) {
+    // The closure always returns Some, so this cannot fail.
+    let _ = counter.fetch_update(Ordering::SeqCst, Ordering::SeqCst, |value| {
+        Some(value.saturating_sub(by))
+    });
 }
 
 fn millis(at: DateTime<Utc>) -> i64 {
@@ -112,14 +124,19 @@ fn millis(at: DateTime<Utc>) -> i64 {
 impl SqliteQueue {
     /// The queue in `store`'s database file, using the store's clock. Blocks briefly; call it at start-up.
     pub fn open(store: &SqliteStore, config: QueueConfig) -> Result<Self, QueueError> {
-        store.db().run_now(|conn| Ok(conn.execute_batch(SCHEMA)?))?;
+        let rows = store.db().run_now(|conn| {
+            conn.execute_batch(SCHEMA)?;
+            Ok(conn.query_row("SELECT COUNT(*) FROM queue", [], |row| row.get::<_, i64>(0))?)
+        })?;
+        let rows = usize::try_from(rows).unwrap_or(0);
         Ok(Self {
             inner: Arc::new(Inner {
                 db: store.db().clone(),
                 clock: store.clock(),
                 config,
                 work: Notify::new(),
-                reserved: AtomicUsize::new(0),
+                occupied: AtomicUsize::new(rows),
+                rows: AtomicUsize::new(rows),
             }),
         })
     }
@@ -128,35 +145,45 @@ impl SqliteQueue {
         &self.inner.config
     }
 
-    /// Checks on the queue, waiting or running.
+    /// Checks on the queue, waiting or running, counted in the table.
+    ///
+    /// Also re-synchronises the in-memory depth with the table, so rows another process added or removed
+    /// (the CLI on the same file) are admitted against from then on.
     pub async fn depth(&self) -> Result<usize, QueueError> {
+        let inner = Arc::clone(&self.inner);
         let count = self
             .inner
             .db
-            .run(|conn| Ok(conn.query_row("SELECT COUNT(*) FROM queue", [], |row| row.get::<_, i64>(0))?))
+            .run(move |conn| {
+                let count = conn.query_row("SELECT COUNT(*) FROM queue", [], |row| row.get::<_, i64>(0))?;
+                let count = usize::try_from(count).unwrap_or(0);
+                // `rows` only changes under this lock, so the difference is exactly what others did.
+                let known = inner.rows.swap(count, Ordering::SeqCst);
+                if count >= known {
+                    inner.occupied.fetch_add(count - known, Ordering::SeqCst);
+                } else {
+                    sub_saturating(&inner.occupied, known - count);
+                }
+                Ok(count)
+            })
             .await?;
-        Ok(usize::try_from(count).unwrap_or(0))
+        Ok(count)
     }
 
     /// Promises room for `slots` checks, or refuses with [`QueueError::Overloaded`].
     ///
     /// Callers reserve before storing checks so that a full queue refuses a submission before anything
     /// is written; dropping the reservation unused gives the room back.
+    /// Admission is an atomic compare-and-swap on the in-memory depth (rows + live reservations), so it
+    /// takes no database trip and concurrent callers can never together admit past `max_depth`.
     pub async fn reserve(&self, slots: usize) -> Result<Reservation, QueueError> {
-        let inner = Arc::clone(&self.inner);
+        let max_depth = self.inner.config.max_depth;
         self.inner
-            .db
-            .run(move |conn| {
-                let rows = conn.query_row("SELECT COUNT(*) FROM queue", [], |row| row.get::<_, i64>(0))?;
-                let depth = usize::try_from(rows).unwrap_or(0) + inner.reserved.load(Ordering::SeqCst);
-                let max_depth = inner.config.max_depth;
-                if depth.saturating_add(slots) > max_depth {
-                    return Ok(Err(QueueError::Overloaded { depth, max_depth }));
-                }
-                inner.reserved.fetch_add(slots, Ordering::SeqCst);
-                Ok(Ok(()))
+            .occupied
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |depth| {
+                depth.checked_add(slots).filter(|&wanted| wanted <= max_depth)
             })
-            .await??;
+            .map_err(|depth| QueueError::Overloaded { depth, max_depth })?;
         Ok(Reservation {
             queue: self.clone(),
             slots,
@@ -219,13 +246,27 @@ impl SqliteQueue {
         Ok(())
     }
 
+    /// Stores new checks and queues them in one transaction (all or none), refusing all of them with
+    /// [`QueueError::Overloaded`] when they do not fit, and wakes a worker.
+    ///
+    /// The checks are written to the store this queue was opened on; a check accepted this way is durable
+    /// after one commit.
+    pub async fn submit(&self, checks: &[Check]) -> Result<(), QueueError> {
+        self.reserve(checks.len()).await?.submit(checks).await
+    }
+
     /// Removes a check whose final status is stored.
     pub async fn complete(&self, id: &CheckId) -> Result<(), QueueError> {
         let key = id.as_str().to_string();
+        let inner = Arc::clone(&self.inner);
         self.inner
             .db
             .run(move |conn| {
-                conn.execute("DELETE FROM queue WHERE check_id = ?1", [key])?;
+                let deleted = conn.execute("DELETE FROM queue WHERE check_id = ?1", [key])?;
+                // Under the lock, in the same step the row goes, so `depth` can re-synchronise exactly.
+                // Saturating: the row may be one another process queued, which this count never had.
+                sub_saturating(&inner.rows, deleted);
+                sub_saturating(&inner.occupied, deleted);
                 Ok(())
             })
             .await?;
@@ -249,9 +290,28 @@ impl Reservation {
     /// Enqueues `ids` (already in the store) in this order, in one transaction, and wakes a worker.
     ///
     /// `ids` should not outnumber the reserved slots; enqueueing an id already queued changes nothing.
-    pub async fn enqueue(mut self, ids: &[CheckId]) -> Result<(), QueueError> {
-        let inner = Arc::clone(&self.queue.inner);
+    pub async fn enqueue(self, ids: &[CheckId]) -> Result<(), QueueError> {
         let keys: Vec<String> = ids.iter().map(|id| id.as_str().to_string()).collect();
+        self.write(Vec::new(), keys).await
+    }
+
+    /// Stores `checks` (as `queued`) and enqueues them in this order, in one transaction, and wakes a worker.
+    ///
+    /// `checks` should not outnumber the reserved slots. A check id already stored keeps its row (as
+    /// [`CheckStore::insert_check`] does); one already queued stays queued once.
+    pub async fn submit(self, checks: &[Check]) -> Result<(), QueueError> {
+        let now = crate::store::timestamp(self.queue.inner.clock.now());
+        let rows = checks
+            .iter()
+            .map(|check| CheckRow::new(check, now.clone()))
+            .collect::<Result<Vec<_>, _>>()?;
+        let keys: Vec<String> = checks.iter().map(|check| check.id.as_str().to_string()).collect();
+        self.write(rows, keys).await
+    }
+
+    /// One transaction: insert `checks`, then queue `keys`; releases the slots the new rows do not take.
+    async fn write(mut self, checks: Vec<CheckRow>, keys: Vec<String>) -> Result<(), QueueError> {
+        let inner = Arc::clone(&self.queue.inner);
         let slots = std::mem::take(&mut self.slots);
         let enqueued_at = millis(inner.clock.now());
         let result = self
@@ -260,18 +320,28 @@ impl Reservation {
             .db
             .run(move |conn| {
                 let tx = conn.transaction()?;
+                for check in &checks {
+                    check.insert(&tx)?;
+                }
+                let mut added = 0;
                 {
-                    let mut insert = tx.prepare(
+                    let mut insert = tx.prepare_cached(
                         "INSERT INTO queue (check_id, enqueued_at, lease_until, attempts)
                          VALUES (?1, ?2, NULL, 0) ON CONFLICT(check_id) DO NOTHING",
                     )?;
                     for key in &keys {
-                        insert.execute(params![key, enqueued_at])?;
+                        added += insert.execute(params![key, enqueued_at])?;
                     }
                 }
                 tx.commit()?;
-                // Released under the lock, in the same step the rows appear, so depth never undercounts.
-                inner.reserved.fetch_sub(slots, Ordering::SeqCst);
+                // Under the lock, in the same step the rows appear: the reserved slots become rows, and
+                // slots not taken (ids already queued) are given back, so the depth never undercounts.
+                inner.rows.fetch_add(added, Ordering::SeqCst);
+                if added >= slots {
+                    inner.occupied.fetch_add(added - slots, Ordering::SeqCst);
+                } else {
+                    sub_saturating(&inner.occupied, slots - added);
+                }
                 Ok(())
             })
             .await;
@@ -289,7 +359,7 @@ impl Reservation {
 impl Drop for Reservation {
     fn drop(&mut self) {
         if self.slots > 0 {
-            self.queue.inner.reserved.fetch_sub(self.slots, Ordering::SeqCst);
+            sub_saturating(&self.queue.inner.occupied, self.slots);
         }
     }
 }
@@ -701,6 +771,83 @@ pub(crate) mod tests {
         let ids = stored(&store, &["A Ltd", "B Ltd", "C Ltd"]).await;
         assert!(matches!(queue.enqueue(&ids).await, Err(QueueError::Overloaded { .. })));
         assert_eq!(queue.depth().await.unwrap(), 0);
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn concurrent_reservations_never_admit_past_the_depth_limit() {
+        let store = SqliteStore::in_memory().unwrap();
+        let queue = SqliteQueue::open(
+            &store,
+            QueueConfig {
+                max_depth: 10,
+                ..config()
+            },
+        )
+        .unwrap();
+        let ids = stored(&store, &["A Ltd", "B Ltd", "C Ltd"]).await;
+        queue.enqueue(&ids).await.unwrap();
+
+        let mut takers = JoinSet::new();
+        for _ in 0..64 {
+            let queue = queue.clone();
+            takers.spawn(async move { queue.reserve(1).await.ok() });
+        }
+        let mut held = Vec::new();
+        while let Some(taken) = takers.join_next().await {
+            held.extend(taken.unwrap());
+        }
+        assert_eq!(held.len(), 7, "3 rows + 7 reservations fill a queue of 10 exactly");
+        assert!(matches!(
+            queue.reserve(1).await,
+            Err(QueueError::Overloaded { depth: 10, .. })
+        ));
+        held.truncate(2);
+        let _room = queue
+            .reserve(5)
+            .await
+            .expect("dropped reservations give their room back");
+    }
+
+    #[tokio::test]
+    async fn submit_stores_and_queues_in_one_step_and_a_refused_submit_stores_nothing() {
+        let store = SqliteStore::in_memory().unwrap();
+        let queue = SqliteQueue::open(
+            &store,
+            QueueConfig {
+                max_depth: 2,
+                ..config()
+            },
+        )
+        .unwrap();
+        let accepted = vec![check("A Ltd"), check("B Ltd")];
+        queue.submit(&accepted).await.unwrap();
+        for submitted in &accepted {
+            let record = store.get_check(&submitted.id).await.unwrap().expect("stored");
+            assert_eq!(record.status, CheckStatus::Queued);
+            assert_eq!(record.check.request, submitted.request);
+        }
+        assert_eq!(queue.depth().await.unwrap(), 2);
+
+        let refused = check("C Ltd");
+        assert!(matches!(
+            queue.submit(std::slice::from_ref(&refused)).await,
+            Err(QueueError::Overloaded { depth: 2, max_depth: 2 })
+        ));
+        assert_eq!(store.get_check(&refused.id).await.unwrap(), None);
+
+        // A queue opened later on the same file counts the rows already there.
+        let reopened = SqliteQueue::open(
+            &store,
+            QueueConfig {
+                max_depth: 2,
+                ..config()
+            },
+        )
+        .unwrap();
+        assert!(matches!(reopened.reserve(1).await, Err(QueueError::Overloaded { .. })));
+        queue.complete(&accepted[0].id).await.unwrap();
+        reopened.depth().await.unwrap();
+        let _room = reopened.reserve(1).await.expect("depth re-synchronises with the table");
     }
 
     #[tokio::test]

@@ -217,34 +217,53 @@ fn ensure_check_exists(tx: &Transaction<'_>, id: &CheckId) -> Result<(), DbError
     exists.ok_or_else(|| DbError::UnknownCheck(id.clone()))
 }
 
+/// A `checks` row ready to insert: the JSON and timestamps are made before the connection is locked.
+pub(crate) struct CheckRow {
+    id: String,
+    request_json: String,
+    received_at: String,
+    updated_at: String,
+    reference: Option<String>,
+}
+
+impl CheckRow {
+    /// The row of a newly accepted (`queued`) check, stamped `updated_at = now`.
+    pub(crate) fn new(check: &Check, now: String) -> Result<Self, DbError> {
+        Ok(Self {
+            id: check.id.as_str().to_string(),
+            request_json: serde_json::to_string(&check.request)?,
+            received_at: timestamp(check.received_at),
+            updated_at: now,
+            reference: check.request.reference.clone(),
+        })
+    }
+
+    /// Inserts the row; a repeated insert (a retried POST, a redelivered step) must not reset a running
+    /// check, so an existing id is left as it is. Works inside a transaction (`Transaction` derefs to it).
+    pub(crate) fn insert(&self, conn: &Connection) -> Result<(), DbError> {
+        let mut insert = conn.prepare_cached(
+            "INSERT INTO checks (id, request_json, status, error, received_at, updated_at, reference)
+             VALUES (?1, ?2, ?3, NULL, ?4, ?5, ?6)
+             ON CONFLICT(id) DO NOTHING",
+        )?;
+        insert.execute(params![
+            self.id,
+            self.request_json,
+            CheckStatus::Queued.as_str(),
+            self.received_at,
+            self.updated_at,
+            self.reference
+        ])?;
+        Ok(())
+    }
+}
+
 #[async_trait]
 impl CheckStore for SqliteStore {
     #[instrument(skip_all, fields(check_id = %check.id))]
     async fn insert_check(&self, check: &Check) -> Result<(), StoreError> {
-        let request_json = serde_json::to_string(&check.request).map_err(DbError::from)?;
-        let id = check.id.as_str().to_string();
-        let received_at = timestamp(check.received_at);
-        let reference = check.request.reference.clone();
-        let now = self.now_text();
-        self.db
-            .run(move |conn| {
-                // DO NOTHING: a repeated insert (a retried POST, a redelivered step) must not reset a running check.
-                conn.execute(
-                    "INSERT INTO checks (id, request_json, status, error, received_at, updated_at, reference)
-                     VALUES (?1, ?2, ?3, NULL, ?4, ?5, ?6)
-                     ON CONFLICT(id) DO NOTHING",
-                    params![
-                        id,
-                        request_json,
-                        CheckStatus::Queued.as_str(),
-                        received_at,
-                        now,
-                        reference
-                    ],
-                )?;
-                Ok(())
-            })
-            .await?;
+        let row = CheckRow::new(check, self.now_text())?;
+        self.db.run(move |conn| row.insert(conn)).await?;
         Ok(())
     }
 
