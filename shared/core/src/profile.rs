@@ -129,6 +129,8 @@ pub struct SubjectProfile {
     pub trade_role: Option<TradeRole>,
     pub products: Vec<String>,
     pub hs_codes: Vec<crate::request::HsCode>,
+    /// `distinctive_tokens`, computed once from `core_name` and `places`.
+    distinctive: Vec<String>,
 }
 
 impl SubjectProfile {
@@ -143,10 +145,12 @@ impl SubjectProfile {
             Some(contact) => split_title(contact.title.as_deref()),
             None => (None, None),
         };
+        let core_name = names::core_company_name(&subject.name);
+        let distinctive = distinctive_tokens_of(&core_name, &places);
         Self {
             kind: subject.kind,
             name: subject.name.clone(),
-            core_name: names::core_company_name(&subject.name),
+            core_name,
             local_core_name: subject
                 .local_name
                 .as_deref()
@@ -181,6 +185,7 @@ impl SubjectProfile {
                 .as_ref()
                 .map(|trade| trade.hs_codes.clone())
                 .unwrap_or_default(),
+            distinctive,
         }
     }
 
@@ -254,11 +259,8 @@ impl SubjectProfile {
     }
 
     /// The core name's tokens less place and generic business words: what makes the name this company's.
-    pub fn distinctive_tokens(&self) -> Vec<String> {
-        text::tokens(&self.core_name)
-            .into_iter()
-            .filter(|token| !DESCRIPTOR_WORDS.contains(&token.as_str()) && !self.places.contains(token))
-            .collect()
+    pub fn distinctive_tokens(&self) -> &[String] {
+        &self.distinctive
     }
 
     /// The name to search registries with: the distinctive words in the customer's spelling
@@ -290,9 +292,7 @@ impl SubjectProfile {
             return false;
         }
         let found = text::tokens(text_to_search);
-        found
-            .windows(distinctive.len())
-            .any(|window| window == distinctive.as_slice())
+        found.windows(distinctive.len()).any(|window| window == distinctive)
             || found
                 .iter()
                 .enumerate()
@@ -353,6 +353,14 @@ impl SubjectProfile {
                 .as_deref()
                 .is_some_and(|local| text::fold(text_to_search).contains(local))
     }
+}
+
+/// The core name's tokens less place and generic business words.
+fn distinctive_tokens_of(core_name: &str, places: &[String]) -> Vec<String> {
+    text::tokens(core_name)
+        .into_iter()
+        .filter(|token| !DESCRIPTOR_WORDS.contains(&token.as_str()) && !places.contains(token))
+        .collect()
 }
 
 /// Abbreviations of business words in company names, with the word they stand for.

@@ -345,10 +345,7 @@ fn compare_contact_role(judgement: &mut Judgement, profile: &SubjectProfile, all
     }
     // The role must stand next to a person's name ("Export Manager: Amina Bello", "Amina Bello, Export
     // Manager"); a bare "contact our Export Manager" names no one.
-    let role = regex::escape(title.trim());
-    let name = r"\p{Lu}\p{Ll}+(?:[ -]\p{Lu}\p{Ll}+){1,2}";
-    let pattern = format!(r"(?i:{role})\s*(?:[:,–—-]|\bis\b)?\s*{name}|{name},?\s+(?:(?i:our|the)\s+)?(?i:{role})");
-    let Ok(role_with_name) = regex::Regex::new(&pattern) else {
+    let Some(role_with_name) = role_with_name_regex(title) else {
         return;
     };
     if let Some(found) = role_with_name.find(all_text) {
@@ -361,6 +358,31 @@ fn compare_contact_role(judgement: &mut Judgement, profile: &SubjectProfile, all
             "the site names someone else in the contact's role",
         );
     }
+}
+
+/// The pattern of a role next to a person's name, compiled once per title and thread (the cache is bounded by
+/// clearing it when full).
+fn role_with_name_regex(title: &str) -> Option<regex::Regex> {
+    const CACHE_LIMIT: usize = 256;
+    thread_local! {
+        static CACHE: std::cell::RefCell<std::collections::HashMap<String, Option<regex::Regex>>> =
+            std::cell::RefCell::new(std::collections::HashMap::new());
+    }
+    if let Some(hit) = CACHE.with(|cache| cache.borrow().get(title).cloned()) {
+        return hit;
+    }
+    let role = regex::escape(title.trim());
+    let name = r"\p{Lu}\p{Ll}+(?:[ -]\p{Lu}\p{Ll}+){1,2}";
+    let pattern = format!(r"(?i:{role})\s*(?:[:,–—-]|\bis\b)?\s*{name}|{name},?\s+(?:(?i:our|the)\s+)?(?i:{role})");
+    let compiled = regex::Regex::new(&pattern).ok();
+    CACHE.with(|cache| {
+        let mut cache = cache.borrow_mut();
+        if cache.len() >= CACHE_LIMIT {
+            cache.clear();
+        }
+        cache.insert(title.to_string(), compiled.clone());
+    });
+    compiled
 }
 
 /// A site that does not name the company and contradicts both its address and its phone is another business's

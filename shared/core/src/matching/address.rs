@@ -6,7 +6,7 @@ use std::sync::LazyLock;
 use regex::Regex;
 
 use super::text::{fold, has_cjk, is_latin, tokens, tokens_similar};
-use crate::countries::{code_of_name, spellings_of};
+use crate::countries::spellings_of;
 use crate::verdict::Outcome;
 
 /// Compares an entered address with one found; `note` says what decided it.
@@ -688,8 +688,7 @@ fn remove_countries(address_tokens: &mut Vec<String>, country: Option<&str>) {
             .rposition(|token| !token.chars().all(|c| c.is_ascii_digit()))
             .map_or(0, |index| index + 1);
         let country_window = (1..=4.min(words_end)).rev().find(|&length| {
-            address_tokens.len() > length
-                && code_of_name(&address_tokens[words_end - length..words_end].join(" ")).is_some()
+            address_tokens.len() > length && names_a_country(&address_tokens[words_end - length..words_end].join(" "))
         });
         match country_window {
             Some(length) => {
@@ -698,6 +697,19 @@ fn remove_countries(address_tokens: &mut Vec<String>, country: Option<&str>) {
             None => return,
         }
     }
+}
+
+/// `code_of_name(text).is_some()` without scanning the country table: every name and alias, lower-cased once.
+fn names_a_country(text: &str) -> bool {
+    static SPELLINGS: LazyLock<HashSet<String>> = LazyLock::new(|| {
+        // The table's codes are two upper-case ASCII letters.
+        (b'A'..=b'Z')
+            .flat_map(|first| (b'A'..=b'Z').map(move |second| [first, second]))
+            .flat_map(|code| spellings_of(std::str::from_utf8(&code).expect("ASCII code")))
+            .map(str::to_lowercase)
+            .collect()
+    });
+    SPELLINGS.contains(&text.trim().to_lowercase())
 }
 
 /// Whether `word` is in `others`, allowing plurals, a typo in long words, a split compound ("mieum ro" /
@@ -993,6 +1005,38 @@ mod tests {
 
     fn outcome(entered: &str, found: &str, country: Option<&str>) -> Outcome {
         compare_addresses(entered, found, country).outcome
+    }
+
+    #[test]
+    fn country_name_lookup_agrees_with_the_table() {
+        for text in [
+            "india",
+            " India ",
+            "united states",
+            "usa",
+            "us",
+            "uk",
+            "viet nam",
+            "holy see",
+            "bvi",
+            "rsa",
+            "south africa",
+            "pune",
+            "tea",
+            "",
+            "hong kong",
+            "china",
+            "中国",
+            "deutschland",
+            "germany",
+            "turkiye",
+        ] {
+            assert_eq!(
+                names_a_country(text),
+                crate::countries::code_of_name(text).is_some(),
+                "{text}"
+            );
+        }
     }
 
     #[test]

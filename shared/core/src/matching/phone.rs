@@ -33,10 +33,20 @@ fn country_id(code: &str) -> Option<phonenumber::country::Id> {
     phonenumber::country::Id::from_str(&upper).ok()
 }
 
+/// The NFKC form of the text, copied as is when it is already normalized (ASCII, most text).
+fn nfkc(text: &str) -> String {
+    if text.is_ascii() || unicode_normalization::is_nfkc_quick(text.chars()) == unicode_normalization::IsNormalized::Yes
+    {
+        text.to_string()
+    } else {
+        text.nfkc().collect()
+    }
+}
+
 /// Reduces a human-written number to `+digits` or `digits`, dropping an extension and the "(0)" that
 /// British-style international numbers carry for national dialling.
 fn clean_number(raw: &str) -> String {
-    let normalized: String = raw.nfkc().collect();
+    let normalized = nfkc(raw);
     let without_extension = EXTENSION.replace(&normalized, "");
     let mut text = without_extension.trim().to_string();
     if text.starts_with('+') {
@@ -71,10 +81,35 @@ fn digits_fallback(cleaned: &str, country: Option<phonenumber::country::Id>) -> 
     (8..=15).contains(&digit_count).then_some(e164)
 }
 
+/// Numbers already read, by (number as written, default country).
+type E164Cache = std::collections::HashMap<(String, Option<String>), Option<String>>;
+
 /// The E.164 form (`+8657187654321`) of a number in any human format, read with the subject's country as default region.
 ///
 /// Numbers are not required to be assigned or valid by the metadata (fictional 555 numbers still normalize).
 pub fn to_e164(raw: &str, default_country: Option<&str>) -> Option<String> {
+    // Parsing with the metadata is costly and the same numbers (the subject's own) are read many times per
+    // check, so results are remembered per thread; the cache is bounded by clearing it when full.
+    const CACHE_LIMIT: usize = 4096;
+    thread_local! {
+        static CACHE: std::cell::RefCell<E164Cache> = std::cell::RefCell::new(E164Cache::new());
+    }
+    let key = (raw.to_string(), default_country.map(str::to_string));
+    if let Some(hit) = CACHE.with(|cache| cache.borrow().get(&key).cloned()) {
+        return hit;
+    }
+    let result = parse_e164(raw, default_country);
+    CACHE.with(|cache| {
+        let mut cache = cache.borrow_mut();
+        if cache.len() >= CACHE_LIMIT {
+            cache.clear();
+        }
+        cache.insert(key, result.clone());
+    });
+    result
+}
+
+fn parse_e164(raw: &str, default_country: Option<&str>) -> Option<String> {
     let cleaned = clean_number(raw);
     let digit_count = cleaned.trim_start_matches('+').len();
     if !(6..=17).contains(&digit_count) {
@@ -90,7 +125,7 @@ pub fn to_e164(raw: &str, default_country: Option<&str>) -> Option<String> {
 
 /// Phone numbers found in free text (after "Tel", "Phone", "电话", or in international form), as written.
 pub fn phones_in(text: &str) -> Vec<String> {
-    let text: String = text.nfkc().collect();
+    let text = nfkc(text);
     let mut found: Vec<(usize, usize, String)> = Vec::new();
     for pattern in [&*LABELLED_PHONE, &*INTERNATIONAL_PHONE] {
         for captures in pattern.captures_iter(&text) {

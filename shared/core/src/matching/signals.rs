@@ -2,7 +2,7 @@
 
 use std::sync::LazyLock;
 
-use regex::Regex;
+use regex::{Regex, RegexSet};
 
 use super::text::fold;
 
@@ -46,15 +46,14 @@ const ADDRESSED_PATTERNS: &[&str] = &[
 /// Words that address an AI, an automated system, or the reader; or a sentence that opens with the order itself.
 const ADDRESSEE: &str = r"\b(?:ai|a\.i\.|llms?|language\s+models?|assistants?|chatbots?|bots?|gpt|chatgpt|automated|reviewers?|crawlers?|agents?|systems?|you|your|please)\b|^\s*(?:report|mark|classify|flag|label|score|assess|rate|output|treat|consider)\b|人工智能|模型|助手|系统|系統|请|請";
 
-static INJECTION_REGEXES: LazyLock<Vec<Regex>> = LazyLock::new(|| compile(INJECTION_PATTERNS));
-static ADDRESSED_REGEXES: LazyLock<Vec<Regex>> = LazyLock::new(|| compile(ADDRESSED_PATTERNS));
-static ADDRESSEE_REGEX: LazyLock<Regex> = LazyLock::new(|| compile(&[ADDRESSEE]).remove(0));
+// Each list is one set: a sentence matches when any of its patterns does, in a single pass.
+static INJECTION_REGEXES: LazyLock<RegexSet> = LazyLock::new(|| compile(INJECTION_PATTERNS));
+static ADDRESSED_REGEXES: LazyLock<RegexSet> = LazyLock::new(|| compile(ADDRESSED_PATTERNS));
+static ADDRESSEE_REGEX: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(&format!("(?i){ADDRESSEE}")).expect("injection pattern compiles"));
 
-fn compile(patterns: &[&str]) -> Vec<Regex> {
-    patterns
-        .iter()
-        .map(|pattern| Regex::new(&format!("(?i){pattern}")).expect("injection pattern compiles"))
-        .collect()
+fn compile(patterns: &[&str]) -> RegexSet {
+    RegexSet::new(patterns.iter().map(|pattern| format!("(?i){pattern}"))).expect("injection pattern compiles")
 }
 
 /// Sentence ends in Latin and CJK punctuation, and line breaks.
@@ -82,9 +81,8 @@ pub fn injection_spans(text: &str) -> Vec<String> {
     let mut spans: Vec<String> = Vec::new();
     for sentence in sentences(text) {
         let folded = fold(sentence);
-        let addressed_order =
-            ADDRESSEE_REGEX.is_match(&folded) && ADDRESSED_REGEXES.iter().any(|pattern| pattern.is_match(&folded));
-        let injected = addressed_order || INJECTION_REGEXES.iter().any(|pattern| pattern.is_match(&folded));
+        let addressed_order = ADDRESSEE_REGEX.is_match(&folded) && ADDRESSED_REGEXES.is_match(&folded);
+        let injected = addressed_order || INJECTION_REGEXES.is_match(&folded);
         if injected && !spans.iter().any(|known| known == sentence) {
             spans.push(sentence.to_string());
         }

@@ -7,9 +7,21 @@ use unicode_normalization::UnicodeNormalization;
 /// Native decimal digits (Thai, Arabic-Indic, Devanagari, Bengali) become ASCII digits so that numbers
 /// compare across scripts; full-width forms are already unified by NFKC.
 pub fn fold(text: &str) -> String {
-    let mut folded = String::with_capacity(text.len());
+    // ASCII is its own NFKC form, lowercases to ASCII and has no marks, native digits or accented letters.
+    if text.is_ascii() {
+        return text.to_ascii_lowercase();
+    }
+    // Text already in NFKC (most of it) skips the normalizer's buffering; the result is the same.
+    if unicode_normalization::is_nfkc_quick(text.chars()) == unicode_normalization::IsNormalized::Yes {
+        return fold_chars(text.chars(), text.len());
+    }
+    fold_chars(text.nfkc(), text.len())
+}
+
+fn fold_chars(chars: impl Iterator<Item = char>, capacity: usize) -> String {
+    let mut folded = String::with_capacity(capacity);
     let mut previous_was_latin = false;
-    for c in text.nfkc().flat_map(char::to_lowercase) {
+    for c in chars.flat_map(char::to_lowercase) {
         if is_combining_mark(c) {
             // A mark left over after NFKC on a Latin base (Turkish "İ" lowercases to i + dot) is a diacritic.
             if !previous_was_latin {
