@@ -96,13 +96,22 @@ pub async fn compare(check: &Check, evidence: &Evidence, clock: &dyn Clock) -> C
 
 /// Writes the report from every channel's verdict.
 pub fn summarize(check: &Check, verdicts: Vec<ChannelVerdict>, clock: &dyn Clock) -> Report {
-    let profile = SubjectProfile::new(&check.request.subject);
+    summarize_profiled(check, &SubjectProfile::new(&check.request.subject), verdicts, clock)
+}
+
+/// `summarize` with the subject's profile already derived (run_check derives it once per check).
+fn summarize_profiled(
+    check: &Check,
+    profile: &SubjectProfile,
+    verdicts: Vec<ChannelVerdict>,
+    clock: &dyn Clock,
+) -> Report {
     let mut flags: BTreeSet<_> = verdicts
         .iter()
         .flat_map(|verdict| verdict.flags.iter().copied())
         .collect();
-    flags.extend(risk::cross_channel_flags(&profile, &verdicts));
-    let (risk, risk_reasons) = risk::assess_check(&profile, &verdicts, &flags);
+    flags.extend(risk::cross_channel_flags(profile, &verdicts));
+    let (risk, risk_reasons) = risk::assess_check(profile, &verdicts, &flags);
     let provider_calls = verdicts
         .iter()
         .flat_map(|verdict| verdict.calls.iter())
@@ -113,7 +122,7 @@ pub fn summarize(check: &Check, verdicts: Vec<ChannelVerdict>, clock: &dyn Clock
         .map(|verdict| verdict.elapsed_ms)
         .max()
         .unwrap_or_default();
-    let summary = narrative(&profile, &verdicts, &flags, risk, check.request.lang());
+    let summary = narrative(profile, &verdicts, &flags, risk, check.request.lang());
     let channels: BTreeMap<String, ChannelVerdict> = verdicts
         .into_iter()
         .map(|verdict| (verdict.channel.as_str().to_string(), verdict))
@@ -246,13 +255,16 @@ pub async fn run_check(
     clock: &dyn Clock,
     llm: Option<&dyn Llm>,
 ) -> Result<Report, StoreError> {
+    // The profile (folded names, E.164 phone, domains) is derived once here, not once per step.
+    let profile = SubjectProfile::new(&check.request.subject);
+    let profile = &profile;
     let channels = check.request.requested_channels();
     let gathered = join_all(channels.into_iter().map(|channel| {
         let span = tracing::info_span!("channel", check_id = %check.id, channel = %channel);
         async move {
             let evidence = collect(check, channel, providers).await;
             store.put_evidence(&check.id, &evidence).await?;
-            let verdict = compare(check, &evidence, clock).await;
+            let verdict = judge_channel(profile, &evidence, clock.today());
             store.put_verdict(&check.id, &verdict).await?;
             Ok::<_, StoreError>((evidence, verdict))
         }
@@ -276,7 +288,7 @@ pub async fn run_check(
         )
         .await?;
     }
-    let mut report = summarize(check, verdicts, clock);
+    let mut report = summarize_profiled(check, profile, verdicts, clock);
     review(check, &mut report, llm, &mut usage).await;
     report.llm = usage;
     store.put_report(&check.id, &report).await?;
