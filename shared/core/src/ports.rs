@@ -101,3 +101,42 @@ pub trait CheckStore: Send + Sync {
     /// Stores the report and marks the check done.
     async fn put_report(&self, id: &CheckId, report: &Report) -> Result<(), StoreError>;
 }
+
+/// Failure of a queue or workflow service.
+#[derive(Debug, thiserror::Error)]
+pub enum DispatchError {
+    /// Worth retrying: throttling, a timeout, the service unavailable.
+    #[error("dispatch failed, retryable: {0}")]
+    Retryable(String),
+    #[error("dispatch failed: {0}")]
+    Fatal(String),
+}
+
+/// What a check's state machine execution starts from: the check and the channels it searches.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct ExecutionInput {
+    pub check_id: CheckId,
+    pub channels: Vec<Channel>,
+}
+
+impl ExecutionInput {
+    pub fn for_check(check: &Check) -> Self {
+        Self {
+            check_id: check.id.clone(),
+            channels: check.request.requested_channels(),
+        }
+    }
+}
+
+/// Starts a stored check's state machine execution (Step Functions in AWS, the in-process executor locally).
+/// Starting the same check twice starts it once: the check id names the execution.
+#[async_trait]
+pub trait Workflow: Send + Sync {
+    async fn start(&self, input: &ExecutionInput) -> Result<(), DispatchError>;
+}
+
+/// Hands accepted, stored checks to whatever starts them (SQS in AWS); at-least-once.
+#[async_trait]
+pub trait CheckQueue: Send + Sync {
+    async fn enqueue(&self, checks: &[Check]) -> Result<(), DispatchError>;
+}
