@@ -267,6 +267,16 @@ pub struct Evidence {
 }
 
 impl Evidence {
+    /// A channel with nothing gathered (its collector never stored anything).
+    pub fn empty(channel: Channel) -> Self {
+        Self {
+            channel,
+            findings: Vec::new(),
+            calls: Vec::new(),
+            elapsed_ms: 0,
+        }
+    }
+
     pub fn finding_id(channel: Channel, index: usize) -> String {
         format!("{}-{}", channel.as_str(), index + 1)
     }

@@ -19,6 +19,8 @@ pub mod profile;
 pub mod report;
 pub mod request;
 pub mod risk;
+pub mod steps;
+pub mod submission;
 pub mod verdict;
 
 pub use channel::Channel;

@@ -100,7 +100,7 @@ pub fn summarize(check: &Check, verdicts: Vec<ChannelVerdict>, clock: &dyn Clock
 }
 
 /// `summarize` with the subject's profile already derived (run_check derives it once per check).
-fn summarize_profiled(
+pub(crate) fn summarize_profiled(
     check: &Check,
     profile: &SubjectProfile,
     verdicts: Vec<ChannelVerdict>,
@@ -298,7 +298,7 @@ pub async fn run_check(
 /// The agent step: when the planned lookups left the identity unresolved, the LLM plans more lookups; what it
 /// finds joins each channel's evidence, and those channels are judged again by the same rules.
 #[allow(clippy::too_many_arguments)]
-async fn investigate(
+pub(crate) async fn investigate(
     check: &Check,
     providers: &Providers,
     store: &dyn CheckStore,

@@ -1,0 +1,325 @@
+//! The state machine's tasks as domain functions (`statemachine/check.asl.json`): `collect_step` and
+//! `compare_step` run once per channel, `summary_step` once per check. The Lambda functions and the local
+//! executor both call these, so the flow tested here is the flow deployed.
+//!
+//! Steps pass only keys between them; evidence and verdicts go through the [`CheckStore`]. Every step is
+//! idempotent, because Express executions are at-least-once: a collector whose channel was already judged
+//! says so (the state machine then skips the comparison), stored evidence is reused rather than fetched
+//! again, and a replayed summary rewrites the same report.
+
+use serde::{Deserialize, Serialize};
+
+use crate::channel::Channel;
+use crate::check::{Check, CheckId, CheckStatus};
+use crate::evidence::Evidence;
+use crate::flags::Flag;
+use crate::judge::{DETERMINISTIC, judge_channel};
+use crate::llm::{Llm, LlmUsage};
+use crate::pipeline::{collect, investigate, review, summarize_profiled};
+use crate::ports::{CheckStore, Clock, Providers, StoreError};
+use crate::profile::SubjectProfile;
+use crate::report::{Report, RiskLevel};
+use crate::verdict::{ChannelVerdict, Verdict};
+
+/// The payload of a collector or comparator invocation.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ChannelTask {
+    pub check_id: CheckId,
+    pub channel: Channel,
+}
+
+/// What a collector answers.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Collected {
+    pub check_id: CheckId,
+    pub channel: Channel,
+    pub findings: usize,
+    /// The channel's verdict is already stored (a replayed execution); the comparison can be skipped.
+    pub already_judged: bool,
+}
+
+/// What a comparator answers.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Compared {
+    pub check_id: CheckId,
+    pub channel: Channel,
+    pub verdict: Verdict,
+}
+
+/// How one channel's branch of the Map ended, as its final Pass state shapes it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ChannelOutcome {
+    pub channel: Channel,
+    pub status: BranchStatus,
+    /// The state machine's error name when the branch failed, e.g. `States.Timeout`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cause: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BranchStatus {
+    Judged,
+    Unavailable,
+}
+
+/// The payload of the summary function: the Map's outcomes, or (from the `RecordFailure` state) the error that
+/// stopped the summary.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum SummaryTask {
+    Summarize {
+        check_id: CheckId,
+        channel_outcomes: Vec<ChannelOutcome>,
+    },
+    RecordFailure {
+        check_id: CheckId,
+        failure: StateFailure,
+    },
+}
+
+/// An error as a state machine `Catch` hands it on.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StateFailure {
+    #[serde(rename = "Error")]
+    pub error: String,
+    #[serde(rename = "Cause", default)]
+    pub cause: String,
+}
+
+/// What the summary function answers.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Summarized {
+    pub check_id: CheckId,
+    pub status: CheckStatus,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub risk: Option<RiskLevel>,
+    #[serde(default)]
+    pub flags: Vec<Flag>,
+}
+
+/// Why a step failed. The names are the error types the state machine's `Retry` and `Catch` match on.
+#[derive(Debug, thiserror::Error)]
+pub enum StepError {
+    #[error("check {0} does not exist")]
+    CheckNotFound(CheckId),
+    #[error("no evidence stored for {channel} of check {check_id}")]
+    EvidenceMissing { check_id: CheckId, channel: Channel },
+    #[error("the task input is not valid: {0}")]
+    InvalidTaskInput(String),
+    /// The store failed; a retry may succeed.
+    #[error("the store failed: {0}")]
+    StoreUnavailable(String),
+}
+
+impl StepError {
+    /// Every name [`StepError::error_name`] can return.
+    pub const NAMES: [&'static str; 4] = [
+        "CheckNotFound",
+        "EvidenceMissing",
+        "InvalidTaskInput",
+        "StoreUnavailable",
+    ];
+
+    /// The error type a Lambda reports and a state machine matches: only `StoreUnavailable` is retried.
+    pub fn error_name(&self) -> &'static str {
+        match self {
+            StepError::CheckNotFound(_) => Self::NAMES[0],
+            StepError::EvidenceMissing { .. } => Self::NAMES[1],
+            StepError::InvalidTaskInput(_) => Self::NAMES[2],
+            StepError::StoreUnavailable(_) => Self::NAMES[3],
+        }
+    }
+}
+
+impl From<StoreError> for StepError {
+    fn from(error: StoreError) -> Self {
+        match error {
+            StoreError::UnknownCheck(id) => StepError::CheckNotFound(id),
+            StoreError::Backend(detail) => StepError::StoreUnavailable(detail),
+        }
+    }
+}
+
+async fn load_check(store: &dyn CheckStore, id: &CheckId) -> Result<Check, StepError> {
+    store
+        .get_check(id)
+        .await?
+        .map(|record| record.check)
+        .ok_or_else(|| StepError::CheckNotFound(id.clone()))
+}
+
+/// Gathers a channel's evidence and stores it; stored evidence from an earlier attempt is kept.
+#[tracing::instrument(skip_all, fields(check_id = %task.check_id, channel = %task.channel))]
+pub async fn collect_step(
+    task: &ChannelTask,
+    store: &dyn CheckStore,
+    providers: &dyn Fn(&Check) -> Providers,
+) -> Result<Collected, StepError> {
+    let check = load_check(store, &task.check_id).await?;
+    let already_judged = store
+        .get_verdicts(&check.id)
+        .await?
+        .iter()
+        .any(|verdict| verdict.channel == task.channel);
+    let findings = match store.get_evidence(&check.id, task.channel).await? {
+        Some(evidence) => evidence.findings.len(),
+        None => {
+            let evidence = collect(&check, task.channel, &providers(&check)).await;
+            store.put_evidence(&check.id, &evidence).await?;
+            evidence.findings.len()
+        }
+    };
+    Ok(Collected {
+        check_id: check.id,
+        channel: task.channel,
+        findings,
+        already_judged,
+    })
+}
+
+/// Judges a channel's stored evidence and stores the verdict.
+#[tracing::instrument(skip_all, fields(check_id = %task.check_id, channel = %task.channel))]
+pub async fn compare_step(
+    task: &ChannelTask,
+    store: &dyn CheckStore,
+    clock: &dyn Clock,
+) -> Result<Compared, StepError> {
+    let check = load_check(store, &task.check_id).await?;
+    let evidence = store
+        .get_evidence(&check.id, task.channel)
+        .await?
+        .ok_or_else(|| StepError::EvidenceMissing {
+            check_id: check.id.clone(),
+            channel: task.channel,
+        })?;
+    let profile = SubjectProfile::new(&check.request.subject);
+    let verdict = judge_channel(&profile, &evidence, clock.today());
+    store.put_verdict(&check.id, &verdict).await?;
+    Ok(Compared {
+        check_id: check.id,
+        channel: task.channel,
+        verdict: verdict.verdict,
+    })
+}
+
+/// What the summary step needs besides the store: the clock, the LLM (if any) and, for its agent, the providers.
+pub struct SummaryDeps<'a> {
+    pub store: &'a dyn CheckStore,
+    pub clock: &'a dyn Clock,
+    pub llm: Option<&'a dyn Llm>,
+    pub providers: &'a dyn Fn(&Check) -> Providers,
+}
+
+/// Writes the report from every channel's verdict (a failed branch becomes `unavailable`) and marks the check
+/// done; or, for a failure the state machine caught, marks the check failed.
+#[tracing::instrument(skip_all, fields(check_id = tracing::field::Empty))]
+pub async fn summary_step(task: &SummaryTask, deps: &SummaryDeps<'_>) -> Result<Summarized, StepError> {
+    let store = deps.store;
+    match task {
+        SummaryTask::RecordFailure { check_id, failure } => {
+            tracing::Span::current().record("check_id", check_id.as_str());
+            let detail = format!("{}: {}", failure.error, failure.cause);
+            store.set_status(check_id, CheckStatus::Failed, Some(&detail)).await?;
+            Ok(Summarized {
+                check_id: check_id.clone(),
+                status: CheckStatus::Failed,
+                risk: None,
+                flags: Vec::new(),
+            })
+        }
+        SummaryTask::Summarize {
+            check_id,
+            channel_outcomes,
+        } => {
+            tracing::Span::current().record("check_id", check_id.as_str());
+            let check = load_check(store, check_id).await?;
+            let report = summarize_check(&check, channel_outcomes, deps).await?;
+            Ok(Summarized {
+                check_id: check.id,
+                status: CheckStatus::Done,
+                risk: Some(report.risk),
+                flags: report.flags,
+            })
+        }
+    }
+}
+
+async fn summarize_check(
+    check: &Check,
+    outcomes: &[ChannelOutcome],
+    deps: &SummaryDeps<'_>,
+) -> Result<Report, StepError> {
+    let store = deps.store;
+    let stored = store.get_verdicts(&check.id).await?;
+    let mut verdicts = Vec::new();
+    for channel in check.request.requested_channels() {
+        if let Some(verdict) = stored.iter().find(|verdict| verdict.channel == channel) {
+            verdicts.push(verdict.clone());
+            continue;
+        }
+        let outcome = outcomes.iter().find(|outcome| outcome.channel == channel);
+        let verdict = branch_failed(channel, outcome);
+        store.put_verdict(&check.id, &verdict).await?;
+        verdicts.push(verdict);
+    }
+    let profile = SubjectProfile::new(&check.request.subject);
+    let mut usage = LlmUsage::default();
+    if let Some(llm) = deps.llm.filter(|_| crate::llm::agent::needs_agent(&verdicts)) {
+        let mut evidence = Vec::with_capacity(verdicts.len());
+        for verdict in &verdicts {
+            evidence.push(
+                store
+                    .get_evidence(&check.id, verdict.channel)
+                    .await?
+                    .unwrap_or_else(|| Evidence::empty(verdict.channel)),
+            );
+        }
+        let providers = (deps.providers)(check);
+        investigate(
+            check,
+            &providers,
+            store,
+            deps.clock,
+            llm,
+            &mut evidence,
+            &mut verdicts,
+            &mut usage,
+        )
+        .await?;
+    }
+    let mut report = summarize_profiled(check, &profile, verdicts, deps.clock);
+    review(check, &mut report, deps.llm, &mut usage).await;
+    report.llm = usage;
+    store.put_report(&check.id, &report).await?;
+    Ok(report)
+}
+
+/// The verdict of a channel whose collector or comparator failed for good (or whose branch never reported).
+fn branch_failed(channel: Channel, outcome: Option<&ChannelOutcome>) -> ChannelVerdict {
+    let why = match outcome {
+        Some(ChannelOutcome {
+            error: Some(error),
+            cause,
+            ..
+        }) => match cause.as_deref().filter(|cause| !cause.is_empty()) {
+            Some(cause) => format!("{error}: {cause}"),
+            None => error.clone(),
+        },
+        _ => "its step did not finish".to_string(),
+    };
+    ChannelVerdict {
+        channel,
+        verdict: Verdict::Unavailable,
+        reason: format!("{channel} could not be searched: {why}"),
+        fields: Vec::new(),
+        flags: Vec::new(),
+        evidence: Vec::new(),
+        calls: Vec::new(),
+        adverse_media: Vec::new(),
+        elapsed_ms: 0,
+        evaluator: DETERMINISTIC.into(),
+    }
+}
