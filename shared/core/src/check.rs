@@ -17,6 +17,15 @@ impl CheckId {
         Self(format!("chk_{}", uuid::Uuid::new_v4().simple()))
     }
 
+    /// The same id for the same `seed` every time, e.g. an SQS message id and a line number, so a redelivered
+    /// submission names the check it already created.
+    pub fn derived(seed: &str) -> Self {
+        Self(format!(
+            "chk_{}",
+            uuid::Uuid::new_v5(&uuid::Uuid::NAMESPACE_OID, seed.as_bytes()).simple()
+        ))
+    }
+
     pub fn parse(raw: &str) -> Option<Self> {
         let hex = raw.strip_prefix("chk_")?;
         (hex.len() == 32 && hex.chars().all(|c| c.is_ascii_hexdigit())).then(|| Self(raw.to_string()))

@@ -1,0 +1,27 @@
+//! The `collector` Lambda: a Step Functions task → `shadowhunter_functions::tasks::collector`.
+
+use std::sync::Arc;
+
+use lambda_runtime::{LambdaEvent, service_fn};
+use serde_json::Value;
+use shadowhunter_core::ports::SystemClock;
+use shadowhunter_functions::tasks::{TaskDeps, collector};
+use shadowhunter_functions::{config, wiring};
+
+#[tokio::main]
+async fn main() -> Result<(), lambda_runtime::Error> {
+    wiring::init_tracing();
+    let sdk = wiring::aws().await;
+    let channel = config::channel()?;
+    let deps = Arc::new(TaskDeps {
+        store: wiring::store(&sdk)?,
+        clock: Arc::new(SystemClock),
+        providers: wiring::providers(&sdk)?,
+        llm: None,
+    });
+    lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| {
+        let deps = Arc::clone(&deps);
+        async move { collector(event.payload, channel, &deps).await }
+    }))
+    .await
+}
