@@ -281,3 +281,29 @@ fn every_retried_error_is_a_lambda_service_error_or_store_unavailable() {
         }
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn executions_of_one_executor_run_side_by_side_on_spawned_tasks() {
+    let invoker = ScriptedInvoker::new(|function, payload, _| healthy_answer(function, payload));
+    let executor = Arc::new(Executor::new(
+        check_definition(),
+        invoker.clone(),
+        ExecutorOptions::default(),
+    ));
+    let executions: Vec<_> = (0..20)
+        .map(|n| {
+            let executor = Arc::clone(&executor);
+            tokio::spawn(async move {
+                let check_id = format!("chk-{n}");
+                executor
+                    .run(&check_id, json!({"check_id": check_id, "channels": CHANNELS}))
+                    .await
+            })
+        })
+        .collect();
+    for (n, execution) in executions.into_iter().enumerate() {
+        let output = succeeded(execution.await.unwrap());
+        assert_eq!(output["check_id"], json!(format!("chk-{n}")));
+    }
+    assert_eq!(invoker.calls().len(), 20 * 13);
+}

@@ -210,3 +210,19 @@ async fn states_task_failed_matches_task_errors_but_not_states_timeout() {
     assert_eq!(succeeded(outcome)["Payload"], json!("second"));
     assert_eq!(flaky.calls().len(), 2);
 }
+
+#[tokio::test(start_paused = true)]
+async fn an_execution_past_its_top_level_timeout_seconds_fails_with_states_timeout() {
+    let mut definition = task_with(json!([]), json!([]));
+    definition["TimeoutSeconds"] = json!(5);
+    let invoker = Arc::new(SlowInvoker {
+        delay: Duration::from_secs(60),
+    });
+    let started = tokio::time::Instant::now();
+    let outcome = executor_with_real_waits(&definition, invoker)
+        .run("slow", json!({}))
+        .await;
+    assert_eq!(path_taken(&outcome), ["Work"]);
+    assert_eq!(failed(outcome).0, "States.Timeout");
+    assert_eq!(started.elapsed(), Duration::from_secs(5));
+}
