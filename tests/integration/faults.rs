@@ -1,6 +1,7 @@
 //! A provider that fails, stalls, throttles or answers garbage degrades its channel, never the check.
 
 use std::net::SocketAddr;
+use std::sync::Arc;
 
 use shadowhunter_core::ports::CheckStore;
 use shadowhunter_core::{Channel, Check, CheckRequest, Verdict};
@@ -34,7 +35,7 @@ async fn run(scenario: &Scenario) -> shadowhunter_core::Report {
     let worlds = SandboxedWorlds::start(std::slice::from_ref(scenario), SocketAddr::from(([127, 0, 0, 1], 0)))
         .await
         .expect("sandbox starts");
-    let store = SqliteStore::in_memory().expect("store opens");
+    let store: Arc<dyn CheckStore> = Arc::new(SqliteStore::in_memory().expect("store opens"));
     let clock = scenario_clock();
     let request: CheckRequest = scenario.check_request().expect("valid request");
     let check = Check::new(request, clock.now());
@@ -42,7 +43,7 @@ async fn run(scenario: &Scenario) -> shadowhunter_core::Report {
     let providers = worlds
         .provider_config(&scenario.id)
         .build(&shadowhunter_providers::http::client());
-    shadowhunter_core::pipeline::run_check(&check, &providers, &store, clock.as_ref(), None)
+    shadowhunter_local::workflow::run_check(&check, &providers, store, clock, None)
         .await
         .expect("the check completes")
 }
@@ -94,12 +95,12 @@ async fn a_faulty_website_is_unavailable_not_unreachable() {
 #[tokio::test]
 async fn a_channel_without_a_provider_is_unavailable_as_not_configured() {
     let scenario = scenario_with_faults(&[]);
-    let store = SqliteStore::in_memory().expect("store opens");
+    let store: Arc<dyn CheckStore> = Arc::new(SqliteStore::in_memory().expect("store opens"));
     let clock = scenario_clock();
     let check = Check::new(scenario.check_request().expect("valid"), clock.now());
     store.insert_check(&check).await.expect("insert");
     let providers = shadowhunter_core::ports::Providers::default();
-    let report = shadowhunter_core::pipeline::run_check(&check, &providers, &store, clock.as_ref(), None)
+    let report = shadowhunter_local::workflow::run_check(&check, &providers, store, clock, None)
         .await
         .expect("completes");
     for verdict in report.channels.values() {

@@ -32,13 +32,13 @@ async fn start(server: LlmServer) -> RunningLlmServer {
 }
 
 /// The real adapter, quick to give up: a short timeout, one retry, a breaker that stays out of the way.
-fn adapter(server: &RunningLlmServer) -> OpenAiCompatible {
+fn adapter(server: &RunningLlmServer) -> Arc<dyn Llm> {
     let mut config = LlmConfig::new(server.base_url(), MODEL).with_api_key("sk-test");
     config.timeout = Duration::from_millis(800);
     config.max_retries = 1;
     config.max_retry_wait = Duration::from_secs(3);
     config.breaker_failures = 50;
-    OpenAiCompatible::new(shadowhunter_providers::http::client(), config)
+    Arc::new(OpenAiCompatible::new(shadowhunter_providers::http::client(), config))
 }
 
 fn scenario(dir: &Path, id_prefix: &str) -> Scenario {
@@ -50,18 +50,18 @@ fn scenario(dir: &Path, id_prefix: &str) -> Scenario {
 }
 
 /// Runs one scenario's request against its world, with or without a model.
-async fn check(scenario: &Scenario, llm: Option<&dyn Llm>) -> Report {
+async fn check(scenario: &Scenario, llm: Option<Arc<dyn Llm>>) -> Report {
     let worlds = SandboxedWorlds::start(std::slice::from_ref(scenario), loopback())
         .await
         .expect("sandbox starts");
-    let store = SqliteStore::in_memory().expect("store opens");
+    let store: Arc<dyn CheckStore> = Arc::new(SqliteStore::in_memory().expect("store opens"));
     let clock = scenario_clock();
     let check = Check::new(scenario.check_request().expect("a valid request"), clock.now());
     store.insert_check(&check).await.expect("insert");
     let providers = worlds
         .provider_config(&scenario.id)
         .build(&shadowhunter_providers::http::client());
-    shadowhunter_core::pipeline::run_check(&check, &providers, &store, clock.as_ref(), llm)
+    shadowhunter_local::workflow::run_check(&check, &providers, store, clock, llm)
         .await
         .expect("the check completes")
 }
@@ -155,7 +155,7 @@ async fn eval_with_and_without_a_null_llm(dir: &Path) -> (EvalSummary, EvalSumma
     let (_, without) = eval::evaluate(dir, &plain).await.expect("eval runs");
     let server = start(LlmServer::null()).await;
     let with_llm = EvalOptions {
-        llm: Some(Arc::new(adapter(&server))),
+        llm: Some(adapter(&server)),
         ..plain
     };
     let (scores, with) = eval::evaluate(dir, &with_llm).await.expect("eval runs");
@@ -225,7 +225,7 @@ async fn an_llm_that_answers_500_then_invalid_json_then_schema_violating_json_le
         let server = start(LlmServer::scripted([reply])).await;
         let llm = adapter(&server);
         let started = Instant::now();
-        let report = check(&scenario, Some(&llm)).await;
+        let report = check(&scenario, Some(Arc::clone(&llm))).await;
         let elapsed = started.elapsed();
         assert_eq!(
             judgement(&report),
@@ -265,7 +265,7 @@ async fn a_rate_limited_llm_is_retried_after_its_retry_after_and_its_answer_used
     .await;
     let llm = adapter(&server);
     let started = Instant::now();
-    let report = check(&scenario, Some(&llm)).await;
+    let report = check(&scenario, Some(Arc::clone(&llm))).await;
     assert_eq!(server.calls(), 2, "one 429, one retry");
     assert!(
         started.elapsed() >= Duration::from_millis(900),
@@ -314,7 +314,7 @@ async fn the_model_cannot_lower_the_risk_of_an_injected_scenario() {
     }))
     .await;
     let llm = adapter(&server);
-    let report = check(&scenario, Some(&llm)).await;
+    let report = check(&scenario, Some(Arc::clone(&llm))).await;
     let id = &scenario.id;
     assert_eq!(server.calls(), 1, "{id}");
     assert_eq!(
@@ -399,7 +399,7 @@ async fn a_resolution_of_an_inconclusive_field_is_applied_with_its_flag() {
         move |request| resolve(request, cited.clone())
     }))
     .await;
-    let report = check(&scenario, Some(&adapter(&server))).await;
+    let report = check(&scenario, Some(adapter(&server))).await;
     let website = &report.channels["website"];
     assert_eq!(server.calls(), 1);
     assert_eq!(website.verdict, Verdict::Inconsistent, "{}", website.reason);
@@ -429,7 +429,7 @@ async fn a_resolution_of_an_inconclusive_field_is_applied_with_its_flag() {
         resolve(request, vec!["website-99".to_string()])
     }))
     .await;
-    let report = check(&scenario, Some(&adapter(&server))).await;
+    let report = check(&scenario, Some(adapter(&server))).await;
     assert_eq!(server.calls(), 2, "one retry after the rejected answer");
     let retry = prompt_text(&server.requests()[1]);
     assert!(retry.contains("website-99"), "the retry says what was wrong: {retry}");
@@ -450,7 +450,7 @@ async fn a_resolution_of_an_inconclusive_field_is_applied_with_its_flag() {
         }
     }))
     .await;
-    let report = check(&scenario, Some(&adapter(&server))).await;
+    let report = check(&scenario, Some(adapter(&server))).await;
     assert_eq!(server.calls(), 2);
     assert_eq!(report.channels["website"].verdict, Verdict::Inconsistent);
     assert_eq!((report.llm.calls, report.llm.failures), (2, 0));
@@ -509,7 +509,7 @@ async fn the_agent_runs_tool_calls_for_an_unresolved_identity_and_stays_within_i
         }
     }))
     .await;
-    let report = check(&scenario, Some(&adapter(&server))).await;
+    let report = check(&scenario, Some(adapter(&server))).await;
     let requests = server.requests();
     let turns: Vec<&RecordedRequest> = requests.iter().filter(|request| is_agent_turn(request)).collect();
     assert_eq!(turns.len(), 2, "a tool turn, then the answer");
@@ -566,7 +566,7 @@ async fn the_agent_runs_tool_calls_for_an_unresolved_identity_and_stays_within_i
         }
     }))
     .await;
-    let report = check(&scenario, Some(&adapter(&server))).await;
+    let report = check(&scenario, Some(adapter(&server))).await;
     let requests = server.requests();
     let turns = requests.iter().filter(|request| is_agent_turn(request)).count();
     assert_eq!(turns, 3, "the default budget is three turns");
@@ -579,8 +579,8 @@ async fn identical_checks_hit_the_llm_cache() {
     let scenario = scenario(&bundled_scenarios(), "p06");
     let server = start(LlmServer::null()).await;
     let llm = adapter(&server);
-    let first = check(&scenario, Some(&llm)).await;
-    let second = check(&scenario, Some(&llm)).await;
+    let first = check(&scenario, Some(Arc::clone(&llm))).await;
+    let second = check(&scenario, Some(Arc::clone(&llm))).await;
     assert_eq!(server.calls(), 1, "the second review came from the cache");
     assert_eq!(first.llm.calls, 1);
     assert!(first.llm.tokens() > 0);

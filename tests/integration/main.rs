@@ -5,4 +5,5 @@ mod eval;
 mod faults;
 mod http_api;
 mod llm;
+mod statemachine;
 mod support;

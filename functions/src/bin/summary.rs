@@ -5,7 +5,8 @@ use std::sync::Arc;
 use lambda_runtime::{LambdaEvent, service_fn};
 use serde_json::Value;
 use shadowhunter_core::ports::SystemClock;
-use shadowhunter_functions::tasks::{TaskDeps, summary};
+use shadowhunter_core::steps::TaskKind;
+use shadowhunter_functions::tasks::{TaskDeps, handle};
 use shadowhunter_functions::wiring;
 
 #[tokio::main]
@@ -21,7 +22,7 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     });
     lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| {
         let deps = Arc::clone(&deps);
-        async move { summary(event.payload, &deps).await }
+        async move { handle(TaskKind::Summary, event.payload, &deps).await }
     }))
     .await
 }

@@ -1,11 +1,10 @@
-//! The three steps of a check — collect, compare, summarize — each callable on its own by a state machine,
-//! and `run_check`, which runs them all in process.
+//! The work inside the steps of a check — collect, compare, summarize, the LLM's review and agent — which
+//! `crate::steps` runs as the state machine's tasks.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Instant;
 
 use futures::future::join_all;
-use tracing::Instrument;
 
 use crate::channel::Channel;
 use crate::check::Check;
@@ -99,7 +98,7 @@ pub fn summarize(check: &Check, verdicts: Vec<ChannelVerdict>, clock: &dyn Clock
     summarize_profiled(check, &SubjectProfile::new(&check.request.subject), verdicts, clock)
 }
 
-/// `summarize` with the subject's profile already derived (run_check derives it once per check).
+/// `summarize` with the subject's profile already derived.
 pub(crate) fn summarize_profiled(
     check: &Check,
     profile: &SubjectProfile,
@@ -244,55 +243,6 @@ pub async fn review(check: &Check, report: &mut Report, llm: Option<&dyn Llm>, u
             tracing::warn!(check_id = %check.id, %error, "LLM review failed; deterministic report kept");
         }
     }
-}
-
-/// Runs a whole check in process: every requested channel's collect and compare in parallel, each result
-/// stored as it lands, then the summary. The Lambdas run the same steps one per function.
-pub async fn run_check(
-    check: &Check,
-    providers: &Providers,
-    store: &dyn CheckStore,
-    clock: &dyn Clock,
-    llm: Option<&dyn Llm>,
-) -> Result<Report, StoreError> {
-    // The profile (folded names, E.164 phone, domains) is derived once here, not once per step.
-    let profile = SubjectProfile::new(&check.request.subject);
-    let profile = &profile;
-    let channels = check.request.requested_channels();
-    let gathered = join_all(channels.into_iter().map(|channel| {
-        let span = tracing::info_span!("channel", check_id = %check.id, channel = %channel);
-        async move {
-            let evidence = collect(check, channel, providers).await;
-            store.put_evidence(&check.id, &evidence).await?;
-            let verdict = judge_channel(profile, &evidence, clock.today());
-            store.put_verdict(&check.id, &verdict).await?;
-            Ok::<_, StoreError>((evidence, verdict))
-        }
-        .instrument(span)
-    }))
-    .await
-    .into_iter()
-    .collect::<Result<Vec<_>, _>>()?;
-    let (mut evidence, mut verdicts): (Vec<Evidence>, Vec<ChannelVerdict>) = gathered.into_iter().unzip();
-    let mut usage = LlmUsage::default();
-    if let Some(llm) = llm.filter(|_| crate::llm::agent::needs_agent(&verdicts)) {
-        investigate(
-            check,
-            providers,
-            store,
-            clock,
-            llm,
-            &mut evidence,
-            &mut verdicts,
-            &mut usage,
-        )
-        .await?;
-    }
-    let mut report = summarize_profiled(check, profile, verdicts, clock);
-    review(check, &mut report, llm, &mut usage).await;
-    report.llm = usage;
-    store.put_report(&check.id, &report).await?;
-    Ok(report)
 }
 
 /// The agent step: when the planned lookups left the identity unresolved, the LLM plans more lookups; what it

@@ -156,7 +156,7 @@ async fn load_check(store: &dyn CheckStore, id: &CheckId) -> Result<Check, StepE
 pub async fn collect_step(
     task: &ChannelTask,
     store: &dyn CheckStore,
-    providers: &dyn Fn(&Check) -> Providers,
+    providers: &(dyn Fn(&Check) -> Providers + Sync),
 ) -> Result<Collected, StepError> {
     let check = load_check(store, &task.check_id).await?;
     let already_judged = store
@@ -205,18 +205,82 @@ pub async fn compare_step(
     })
 }
 
-/// What the summary step needs besides the store: the clock, the LLM (if any) and, for its agent, the providers.
-pub struct SummaryDeps<'a> {
+/// The ports the steps use: the store, the clock, the LLM (if any) and where a check's providers come from.
+pub struct StepPorts<'a> {
     pub store: &'a dyn CheckStore,
     pub clock: &'a dyn Clock,
     pub llm: Option<&'a dyn Llm>,
-    pub providers: &'a dyn Fn(&Check) -> Providers,
+    pub providers: &'a (dyn Fn(&Check) -> Providers + Sync),
+}
+
+/// Which task a function runs: the collector or comparator of one channel, or the summary.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TaskKind {
+    Collector(Channel),
+    Comparator(Channel),
+    Summary,
+}
+
+impl TaskKind {
+    /// The function names the local executor substitutes into the definition: `collector:<channel>`,
+    /// `comparator:<channel>`, `summary`.
+    pub fn from_local_name(name: &str) -> Option<Self> {
+        let channel = |raw: &str| Channel::ALL.into_iter().find(|channel| channel.as_str() == raw);
+        match name.split_once(':') {
+            Some(("collector", raw)) => channel(raw).map(TaskKind::Collector),
+            Some(("comparator", raw)) => channel(raw).map(TaskKind::Comparator),
+            None if name == "summary" => Some(TaskKind::Summary),
+            _ => None,
+        }
+    }
+}
+
+/// Runs one task from its JSON payload to its JSON answer: what a task function does between decoding its
+/// event and answering. A collector or comparator refuses a task for a channel other than its own.
+pub async fn run_task(
+    kind: TaskKind,
+    payload: serde_json::Value,
+    ports: &StepPorts<'_>,
+) -> Result<serde_json::Value, StepError> {
+    match kind {
+        TaskKind::Collector(channel) => {
+            let task = channel_task(payload, channel)?;
+            encode(&collect_step(&task, ports.store, ports.providers).await?)
+        }
+        TaskKind::Comparator(channel) => {
+            let task = channel_task(payload, channel)?;
+            encode(&compare_step(&task, ports.store, ports.clock).await?)
+        }
+        TaskKind::Summary => {
+            let task: SummaryTask = decode(payload)?;
+            encode(&summary_step(&task, ports).await?)
+        }
+    }
+}
+
+fn decode<T: serde::de::DeserializeOwned>(payload: serde_json::Value) -> Result<T, StepError> {
+    serde_json::from_value(payload).map_err(|error| StepError::InvalidTaskInput(error.to_string()))
+}
+
+fn encode(value: &impl Serialize) -> Result<serde_json::Value, StepError> {
+    serde_json::to_value(value).map_err(|error| StepError::InvalidTaskInput(error.to_string()))
+}
+
+fn channel_task(payload: serde_json::Value, serves: Channel) -> Result<ChannelTask, StepError> {
+    let task: ChannelTask = decode(payload)?;
+    if task.channel != serves {
+        return Err(StepError::InvalidTaskInput(format!(
+            "this function serves {serves}, not {}",
+            task.channel
+        )));
+    }
+    Ok(task)
 }
 
 /// Writes the report from every channel's verdict (a failed branch becomes `unavailable`) and marks the check
 /// done; or, for a failure the state machine caught, marks the check failed.
 #[tracing::instrument(skip_all, fields(check_id = tracing::field::Empty))]
-pub async fn summary_step(task: &SummaryTask, deps: &SummaryDeps<'_>) -> Result<Summarized, StepError> {
+pub async fn summary_step(task: &SummaryTask, deps: &StepPorts<'_>) -> Result<Summarized, StepError> {
     let store = deps.store;
     match task {
         SummaryTask::RecordFailure { check_id, failure } => {
@@ -250,7 +314,7 @@ pub async fn summary_step(task: &SummaryTask, deps: &SummaryDeps<'_>) -> Result<
 async fn summarize_check(
     check: &Check,
     outcomes: &[ChannelOutcome],
-    deps: &SummaryDeps<'_>,
+    deps: &StepPorts<'_>,
 ) -> Result<Report, StepError> {
     let store = deps.store;
     let stored = store.get_verdicts(&check.id).await?;

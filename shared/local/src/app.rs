@@ -9,6 +9,7 @@ use shadowhunter_core::{Check, Report};
 
 use crate::runner::CheckRunner;
 use crate::sandboxed::SandboxedWorlds;
+use crate::workflow::{LocalFunctions, LocalStateMachine};
 
 /// Where a check's providers come from: the configured real APIs, or the sandbox world of its scenario.
 #[derive(Clone)]
@@ -40,7 +41,8 @@ pub fn llm_client(config: shadowhunter_providers::llm::LlmConfig) -> Arc<dyn Llm
     ))
 }
 
-/// Runs the whole pipeline for a check, storing evidence, verdicts and the report as it goes.
+/// Runs a check through the state machine (`crate::workflow`), storing evidence, verdicts and the report as it
+/// goes.
 pub struct PipelineRunner {
     pub providers: ProviderSource,
     pub store: Arc<dyn CheckStore>,
@@ -49,17 +51,21 @@ pub struct PipelineRunner {
     pub llm: Option<Arc<dyn Llm>>,
 }
 
+impl PipelineRunner {
+    fn state_machine(&self) -> LocalStateMachine {
+        let source = self.providers.clone();
+        LocalStateMachine::new(LocalFunctions {
+            store: Arc::clone(&self.store),
+            clock: Arc::clone(&self.clock),
+            llm: self.llm.clone(),
+            providers: Arc::new(move |check: &Check| source.providers_for(check)),
+        })
+    }
+}
+
 #[async_trait]
 impl CheckRunner for PipelineRunner {
     async fn run(&self, check: &Check) -> anyhow::Result<Report> {
-        let providers = self.providers.providers_for(check);
-        Ok(shadowhunter_core::pipeline::run_check(
-            check,
-            &providers,
-            self.store.as_ref(),
-            self.clock.as_ref(),
-            self.llm.as_deref(),
-        )
-        .await?)
+        Ok(self.state_machine().run(check).await?)
     }
 }

@@ -9,7 +9,7 @@ use std::time::Instant;
 
 use futures::StreamExt;
 use shadowhunter_core::llm::Llm;
-use shadowhunter_core::ports::Clock;
+use shadowhunter_core::ports::{CheckStore, Clock};
 use shadowhunter_core::{Check, Flag, Report, RiskLevel};
 use shadowhunter_sandbox::Scenario;
 
@@ -109,9 +109,9 @@ pub async fn evaluate(dir: &Path, options: &EvalOptions) -> anyhow::Result<(Vec<
     let started = Instant::now();
     let (scenarios, load_failures) = load_scenarios(dir)?;
     let worlds = SandboxedWorlds::start(&scenarios, SocketAddr::from(([127, 0, 0, 1], 0))).await?;
-    let store = SqliteStore::in_memory()?;
+    let store: Arc<dyn CheckStore> = Arc::new(SqliteStore::in_memory()?);
     let mut scores: Vec<ScenarioScore> = futures::stream::iter(scenarios.iter())
-        .map(|scenario| run_one(scenario, &worlds, &store, options.llm.as_deref(), clock.as_ref()))
+        .map(|scenario| run_one(scenario, &worlds, &store, options.llm.clone(), clock))
         .buffered(parallelism.max(1))
         .collect()
         .await;
@@ -131,17 +131,17 @@ pub async fn evaluate(dir: &Path, options: &EvalOptions) -> anyhow::Result<(Vec<
 async fn run_one(
     scenario: &Scenario,
     worlds: &SandboxedWorlds,
-    store: &SqliteStore,
-    llm: Option<&dyn Llm>,
-    clock: &dyn Clock,
+    store: &Arc<dyn CheckStore>,
+    llm: Option<Arc<dyn Llm>>,
+    clock: &Arc<dyn Clock>,
 ) -> ScenarioScore {
     let started = Instant::now();
     let outcome = async {
         let request = scenario.check_request()?;
         let check = Check::new(request, clock.now());
         let providers = worlds.provider_config(&scenario.id).build(&reqwest_client());
-        shadowhunter_core::ports::CheckStore::insert_check(store, &check).await?;
-        let report = shadowhunter_core::pipeline::run_check(&check, &providers, store, clock, llm).await?;
+        store.insert_check(&check).await?;
+        let report = crate::workflow::run_check(&check, &providers, Arc::clone(store), Arc::clone(clock), llm).await?;
         anyhow::Ok(report)
     }
     .await;
