@@ -5,5 +5,6 @@ mod eval;
 mod faults;
 mod http_api;
 mod llm;
+mod serverless;
 mod statemachine;
 mod support;
