@@ -355,6 +355,43 @@ impl CheckStore for DynamoStore {
         }
     }
 
+    #[instrument(skip_all, fields(check_id = %id, table = %self.table))]
+    async fn claim(&self, id: &CheckId) -> Result<bool, StoreError> {
+        let (updated_at, ttl) = self.stamps();
+        let claimed = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(self.key(check_pk(id), SK_CHECK)))
+            .condition_expression("attribute_exists(pk) AND #status = :queued")
+            .expression_attribute_names("#status", "status")
+            .expression_attribute_names("#updated_at", "updated_at")
+            .expression_attribute_names("#ttl", TTL)
+            .expression_attribute_names("#error", "error")
+            .expression_attribute_values(":queued", AttributeValue::S(CheckStatus::Queued.as_str().into()))
+            .expression_attribute_values(":running", AttributeValue::S(CheckStatus::Running.as_str().into()))
+            .expression_attribute_values(":updated_at", updated_at)
+            .expression_attribute_values(":ttl", ttl)
+            .update_expression("SET #status = :running, #updated_at = :updated_at, #ttl = :ttl REMOVE #error")
+            .send()
+            .await;
+        match claimed {
+            Ok(_) => Ok(true),
+            Err(err)
+                if err
+                    .as_service_error()
+                    .is_some_and(|err| err.is_conditional_check_failed_exception()) =>
+            {
+                // Not queued, or not there at all: only the second is an error.
+                match self.get_check(id).await? {
+                    Some(_) => Ok(false),
+                    None => Err(StoreError::UnknownCheck(id.clone())),
+                }
+            }
+            Err(err) => Err(AwsError::from_sdk("DynamoDB.UpdateItem", err).into()),
+        }
+    }
+
     #[instrument(skip_all, fields(check_id = %id, channel = %evidence.channel, table = %self.table))]
     async fn put_evidence(&self, id: &CheckId, evidence: &Evidence) -> Result<(), StoreError> {
         let body = json_body("evidence", evidence)?;

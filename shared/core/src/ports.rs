@@ -94,6 +94,10 @@ pub trait CheckStore: Send + Sync {
     async fn insert_check(&self, check: &Check) -> Result<(), StoreError>;
     async fn get_check(&self, id: &CheckId) -> Result<Option<CheckRecord>, StoreError>;
     async fn set_status(&self, id: &CheckId, status: CheckStatus, error: Option<&str>) -> Result<(), StoreError>;
+    /// Marks a queued check running, atomically; false when it was not queued (another delivery of the same
+    /// check claimed it first, or it finished). Express executions are not deduplicated by name, so this is what
+    /// keeps a redelivered submission from starting a second execution.
+    async fn claim(&self, id: &CheckId) -> Result<bool, StoreError>;
     async fn put_evidence(&self, id: &CheckId, evidence: &Evidence) -> Result<(), StoreError>;
     async fn get_evidence(&self, id: &CheckId, channel: Channel) -> Result<Option<Evidence>, StoreError>;
     async fn put_verdict(&self, id: &CheckId, verdict: &ChannelVerdict) -> Result<(), StoreError>;

@@ -334,6 +334,32 @@ impl CheckStore for SqliteStore {
         Ok(())
     }
 
+    #[instrument(skip_all, fields(check_id = %id))]
+    async fn claim(&self, id: &CheckId) -> Result<bool, StoreError> {
+        let key = id.clone();
+        let now = self.now_text();
+        let claimed = self
+            .db
+            .run(move |conn| {
+                let changed = conn.execute(
+                    "UPDATE checks SET status = 'running', error = NULL, updated_at = ?2 WHERE id = ?1 AND status = 'queued'",
+                    params![key.as_str(), now],
+                )?;
+                if changed == 0 {
+                    let exists: bool =
+                        conn.query_row("SELECT EXISTS(SELECT 1 FROM checks WHERE id = ?1)", [key.as_str()], |row| {
+                            row.get(0)
+                        })?;
+                    if !exists {
+                        return Err(DbError::UnknownCheck(key));
+                    }
+                }
+                Ok(changed == 1)
+            })
+            .await?;
+        Ok(claimed)
+    }
+
     #[instrument(skip_all, fields(check_id = %id, channel = %evidence.channel))]
     async fn put_evidence(&self, id: &CheckId, evidence: &Evidence) -> Result<(), StoreError> {
         let json = serde_json::to_string(evidence).map_err(DbError::from)?;

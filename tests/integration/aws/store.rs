@@ -61,7 +61,26 @@ check_store_contract!(
     put_report_stores_the_report_and_marks_the_check_done,
     the_report_stays_when_the_status_changes_afterwards,
     evidence_larger_than_a_dynamodb_item_round_trips,
+    only_one_of_two_claims_on_a_queued_check_wins,
 );
+
+async fn only_one_of_two_claims_on_a_queued_check_wins(store: &dyn CheckStore) {
+    let check = check("Claimed Ltd");
+    store.insert_check(&check).await.unwrap();
+    let (first, second) = futures::join!(store.claim(&check.id), store.claim(&check.id));
+    let mut outcomes = [first.unwrap(), second.unwrap()];
+    outcomes.sort();
+    assert_eq!(outcomes, [false, true]);
+    let record = store.get_check(&check.id).await.unwrap().unwrap();
+    assert_eq!(record.status, CheckStatus::Running);
+    store.set_status(&check.id, CheckStatus::Done, None).await.unwrap();
+    assert!(
+        !store.claim(&check.id).await.unwrap(),
+        "a finished check is not claimed again"
+    );
+    let unknown = CheckId::generate();
+    assert!(matches!(store.claim(&unknown).await, Err(StoreError::UnknownCheck(_))));
+}
 
 async fn a_check_round_trips_with_its_request_and_arrival_time(store: &dyn CheckStore) {
     let check = check("Acme Trading Ltd");
