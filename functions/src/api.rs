@@ -13,6 +13,8 @@ use shadowhunter_core::check::Check;
 use shadowhunter_core::ports::{CheckQueue, CheckStore, Clock};
 use shadowhunter_core::submission::{self, Accepted, CheckView, SubmissionError, SubmissionLimits};
 
+use crate::metrics::Emf;
+
 /// What the api function needs, built once at cold start.
 pub struct ApiDeps {
     pub store: Arc<dyn CheckStore>,
@@ -23,13 +25,20 @@ pub struct ApiDeps {
 
 /// Answers one API Gateway request; every failure is an error body with its status, never a Lambda error.
 pub async fn handle(request: Request, deps: &ApiDeps) -> Response<Body> {
-    match route(&request, deps).await {
+    let started = std::time::Instant::now();
+    let response = match route(&request, deps).await {
         Ok(response) => response,
         Err(error) => json_response(
             StatusCode::from_u16(error.http_status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
             &error.body(),
         ),
-    }
+    };
+    Emf::new("api")
+        .dimension("status", response.status().as_str())
+        .metric("request_ms", started.elapsed().as_secs_f64() * 1e3, "Milliseconds")
+        .metric("requests", 1.0, "Count")
+        .emit();
+    response
 }
 
 async fn route(request: &Request, deps: &ApiDeps) -> Result<Response<Body>, SubmissionError> {

@@ -12,6 +12,8 @@ use shadowhunter_core::check::{Check, CheckId, CheckStatus};
 use shadowhunter_core::ports::{CheckStore, Clock, DispatchError, ExecutionInput, StoreError, Workflow};
 use shadowhunter_core::submission::{self, SubmissionError};
 
+use crate::metrics::Emf;
+
 /// What the ingest function needs, built once at cold start.
 pub struct IngestDeps {
     pub store: Arc<dyn CheckStore>,
@@ -41,6 +43,13 @@ pub enum IngestError {
 /// Ingests every message of the batch concurrently and reports the ones that failed.
 pub async fn handle(event: SqsEvent, deps: &IngestDeps) -> SqsBatchResponse {
     let outcomes = join_all(event.records.iter().map(|message| ingest_message(message, deps))).await;
+    let started: usize = outcomes.iter().filter_map(|outcome| outcome.as_ref().ok()).sum();
+    let failed = outcomes.iter().filter(|outcome| outcome.is_err()).count();
+    Emf::new("ingest")
+        .metric("messages", event.records.len() as f64, "Count")
+        .metric("executions_started", started as f64, "Count")
+        .metric("messages_failed", failed as f64, "Count")
+        .emit();
     let mut response = SqsBatchResponse::default();
     for (message, outcome) in event.records.iter().zip(outcomes) {
         if let Err(error) = outcome {

@@ -13,5 +13,6 @@
 pub mod api;
 pub mod config;
 pub mod ingest;
+pub mod metrics;
 pub mod tasks;
 pub mod wiring;

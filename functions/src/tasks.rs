@@ -11,6 +11,8 @@ use shadowhunter_core::llm::Llm;
 use shadowhunter_core::ports::{CheckStore, Clock, Providers};
 use shadowhunter_core::steps::{self, StepError, StepPorts, TaskKind};
 
+use crate::metrics::Emf;
+
 /// What the task functions need, built once at cold start.
 pub struct TaskDeps {
     pub store: Arc<dyn CheckStore>,
@@ -41,5 +43,24 @@ pub async fn handle(kind: TaskKind, payload: Value, deps: &TaskDeps) -> Result<V
         llm: deps.llm.as_deref(),
         providers: &providers,
     };
-    steps::run_task(kind, payload, &ports).await.map_err(TaskError)
+    let check_id = payload.get("check_id").cloned().unwrap_or_default();
+    let started = std::time::Instant::now();
+    let outcome = steps::run_task(kind, payload, &ports).await;
+    let (function, channel) = match kind {
+        TaskKind::Collector(channel) => ("collector", Some(channel)),
+        TaskKind::Comparator(channel) => ("comparator", Some(channel)),
+        TaskKind::Summary => ("summary", None),
+    };
+    let mut record = Emf::new(function)
+        .metric("task_ms", started.elapsed().as_secs_f64() * 1e3, "Milliseconds")
+        .metric("task_errors", f64::from(u8::from(outcome.is_err())), "Count")
+        .property("check_id", check_id);
+    if let Some(channel) = channel {
+        record = record.dimension("channel", channel.as_str());
+    }
+    if let Err(error) = &outcome {
+        record = record.property("error", error.error_name());
+    }
+    record.emit();
+    outcome.map_err(TaskError)
 }
