@@ -74,7 +74,7 @@ pub async fn run(scenarios_dir: Option<&Path>, json: bool) -> anyhow::Result<()>
     drop(worlds);
     let _ = std::fs::remove_dir_all(&data_dir);
     println!(
-        "demo: {} checks through queue → workers → 6 channels → judge → report; risk low={} medium={} high={}; {} of {} agree with the analyst; wall {:.2} s",
+        "demo: {} checks through queue → workers → state machine (statemachine/check.asl.json: 6 channels collected and judged in parallel → summary); risk low={} medium={} high={}; {} of {} agree with the analyst; wall {:.2} s",
         submitted.len(),
         counts[RiskLevel::Low as usize],
         counts[RiskLevel::Medium as usize],
