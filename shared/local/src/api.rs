@@ -21,10 +21,10 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use futures::StreamExt;
-use serde::Serialize;
-use shadowhunter_core::check::{Check, CheckId, CheckStatus};
-use shadowhunter_core::ports::{CheckRecord, CheckStore, Clock, StoreError};
-use shadowhunter_core::{CheckRequest, ErrorBody, ErrorKind, InvalidInput, Report};
+use shadowhunter_core::check::Check;
+use shadowhunter_core::ports::{CheckStore, Clock, StoreError};
+use shadowhunter_core::submission::{self, Accepted, CheckView, SubmissionError};
+use shadowhunter_core::{CheckRequest, ErrorBody, ErrorKind};
 use tracing::{Span, error, field, info, instrument};
 
 use crate::queue::{QueueError, SqliteQueue};
@@ -89,48 +89,32 @@ pub fn router(state: ApiState) -> Router {
         .with_state(state)
 }
 
-/// Why a request was not served; each variant has a stable code and one status.
+/// Why a request was not served: the API contract's errors (`shadowhunter_core::submission`, shared with the
+/// `api` Lambda), or the local queue refusing or failing.
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
-    #[error("{err}")]
-    Invalid { err: InvalidInput, index: Option<usize> },
-    #[error("Content-Type must be {expected}, not `{found}`")]
-    UnsupportedMediaType { expected: &'static str, found: String },
-    #[error("the body is larger than {limit} bytes")]
-    BodyTooLarge { limit: usize },
-    #[error("a batch holds at most {max} checks; this one holds {count}")]
-    BatchTooLarge { count: usize, max: usize },
+    #[error(transparent)]
+    Submission(#[from] SubmissionError),
     #[error("{source}")]
     Queue { source: QueueError, retry_after: Duration },
-    #[error("check {0} does not exist")]
-    UnknownCheck(CheckId),
-    #[error("no such route")]
-    NoRoute,
-    #[error(transparent)]
-    Store(#[from] StoreError),
+}
+
+impl From<StoreError> for ApiError {
+    fn from(error: StoreError) -> Self {
+        ApiError::Submission(SubmissionError::Store(error))
+    }
 }
 
 impl ApiError {
-    fn invalid(field: &str, message: impl Into<String>) -> Self {
-        ApiError::Invalid {
-            err: InvalidInput::new(field, message),
-            index: None,
-        }
-    }
-
     /// The stable machine code of the error body.
     pub fn code(&self) -> &'static str {
         match self {
-            ApiError::Invalid { .. } => "invalid_request",
-            ApiError::UnsupportedMediaType { .. } => "unsupported_media_type",
-            ApiError::BodyTooLarge { .. } => "body_too_large",
-            ApiError::BatchTooLarge { .. } => "batch_too_large",
+            ApiError::Submission(error) => error.code(),
             ApiError::Queue {
                 source: QueueError::Overloaded { .. },
                 ..
             } => "overloaded",
-            ApiError::UnknownCheck(_) | ApiError::NoRoute => "not_found",
-            ApiError::Queue { .. } | ApiError::Store(_) => match self.kind() {
+            ApiError::Queue { .. } => match self.kind() {
                 ErrorKind::Retryable => "unavailable",
                 _ => "internal",
             },
@@ -139,13 +123,8 @@ impl ApiError {
 
     pub fn kind(&self) -> ErrorKind {
         match self {
-            ApiError::Invalid { .. } => ErrorKind::InvalidInput,
-            ApiError::UnsupportedMediaType { .. } => ErrorKind::UnsupportedMediaType,
-            ApiError::BodyTooLarge { .. } | ApiError::BatchTooLarge { .. } => ErrorKind::PayloadTooLarge,
+            ApiError::Submission(error) => error.kind(),
             ApiError::Queue { source, .. } => source.kind(),
-            ApiError::UnknownCheck(_) | ApiError::NoRoute => ErrorKind::NotFound,
-            ApiError::Store(StoreError::UnknownCheck(_)) => ErrorKind::NotFound,
-            ApiError::Store(StoreError::Backend(_)) => ErrorKind::Fatal,
         }
     }
 
@@ -159,9 +138,9 @@ impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let kind = self.kind();
         let body = match &self {
-            ApiError::Invalid { err, index } => ErrorBody::invalid_input(err, *index),
+            ApiError::Submission(error) => error.body(),
             // Backend detail goes to the log, not to the client.
-            _ if matches!(kind, ErrorKind::Fatal | ErrorKind::Retryable) => {
+            ApiError::Queue { .. } if matches!(kind, ErrorKind::Fatal | ErrorKind::Retryable) => {
                 error!(error = %self, "request failed");
                 ErrorBody::new(
                     self.code(),
@@ -169,7 +148,7 @@ impl IntoResponse for ApiError {
                     "the service could not complete the request; try again later",
                 )
             }
-            _ => ErrorBody::new(self.code(), kind, self.to_string()),
+            ApiError::Queue { .. } => ErrorBody::new(self.code(), kind, self.to_string()),
         };
         let mut response = (self.status(), Json(body)).into_response();
         if let ApiError::Queue {
@@ -185,54 +164,15 @@ impl IntoResponse for ApiError {
     }
 }
 
-/// The answer for an accepted check.
-#[derive(Debug, Serialize)]
-struct Accepted {
-    id: CheckId,
-    status: CheckStatus,
-    reference: Option<String>,
-}
-
-/// A check as `GET /checks/{id}` shows it.
-#[derive(Debug, Serialize)]
-struct CheckView {
-    id: CheckId,
-    status: CheckStatus,
-    reference: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    report: Option<Report>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    error: Option<String>,
-}
-
-impl From<CheckRecord> for CheckView {
-    fn from(record: CheckRecord) -> Self {
-        Self {
-            status: record.status,
-            reference: record.check.request.reference,
-            report: record.report.filter(|_| record.status == CheckStatus::Done),
-            error: record.error.filter(|_| record.status == CheckStatus::Failed),
-            id: record.check.id,
-        }
-    }
-}
-
 #[instrument(skip_all, fields(check_id = field::Empty))]
 async fn submit_check(State(state): State<ApiState>, headers: HeaderMap, body: Body) -> Result<Response, ApiError> {
     let media = media_type(&headers);
-    if !is_json(&media) {
-        return Err(ApiError::UnsupportedMediaType {
-            expected: "application/json",
-            found: media,
-        });
-    }
+    submission::require_json(&media)?;
     let bytes = read_body(body, state.limits.max_body_bytes).await?;
-    let request = CheckRequest::from_json(&bytes).map_err(|err| ApiError::Invalid { err, index: None })?;
+    let request = submission::parse_one(&bytes)?;
     let accepted = accept(&state, vec![request]).await?;
     let Some(accepted) = accepted.into_iter().next() else {
-        return Err(ApiError::Store(StoreError::Backend(
-            "accepted no check for one request".into(),
-        )));
+        return Err(StoreError::Backend("accepted no check for one request".into()).into());
     };
     Span::current().record("check_id", field::display(&accepted.id));
     let location = [(LOCATION, format!("/checks/{}", accepted.id))];
@@ -242,26 +182,9 @@ async fn submit_check(State(state): State<ApiState>, headers: HeaderMap, body: B
 #[instrument(skip_all, fields(checks = field::Empty))]
 async fn submit_batch(State(state): State<ApiState>, headers: HeaderMap, body: Body) -> Result<Response, ApiError> {
     let media = media_type(&headers);
-    let lines_by_type = matches!(
-        media.as_str(),
-        "application/x-ndjson" | "application/jsonl" | "application/json-lines" | "application/x-jsonlines"
-    );
-    if !lines_by_type && !is_json(&media) {
-        return Err(ApiError::UnsupportedMediaType {
-            expected: "application/json (an array) or application/x-ndjson (JSON lines)",
-            found: media,
-        });
-    }
+    submission::require_batch_media(&media)?;
     let bytes = read_body(body, state.limits.max_batch_body_bytes).await?;
-    let starts_as_array = bytes.iter().find(|byte| !byte.is_ascii_whitespace()) == Some(&b'[');
-    let requests = if !lines_by_type && starts_as_array {
-        parse_array(&bytes, state.limits.max_batch)?
-    } else {
-        parse_lines(&bytes, state.limits.max_batch)?
-    };
-    if requests.is_empty() {
-        return Err(ApiError::invalid("body", "the batch holds no checks"));
-    }
+    let requests = submission::parse_batch(&media, &bytes, state.limits.max_batch)?;
     Span::current().record("checks", requests.len());
     let checks = accept(&state, requests).await?;
     Ok((StatusCode::ACCEPTED, Json(serde_json::json!({ "checks": checks }))).into_response())
@@ -298,11 +221,7 @@ async fn accept(state: &ApiState, requests: Vec<CheckRequest>) -> Result<Vec<Acc
         .into_iter()
         .map(|check| {
             info!(check_id = %check.id, reference = check.request.reference.as_deref(), "check accepted");
-            Accepted {
-                id: check.id,
-                status: CheckStatus::Queued,
-                reference: check.request.reference,
-            }
+            Accepted::queued(&check)
         })
         .collect())
 }
@@ -312,11 +231,14 @@ async fn get_check(
     State(state): State<ApiState>,
     path: Result<Path<String>, PathRejection>,
 ) -> Result<Json<CheckView>, ApiError> {
-    let Path(raw) = path.map_err(|rejection| ApiError::invalid("id", rejection.body_text()))?;
-    let id = CheckId::parse(&raw)
-        .ok_or_else(|| ApiError::invalid("id", format!("`{raw}` is not a check id (`chk_` and 32 hex digits)")))?;
+    let Path(raw) = path.map_err(|rejection| SubmissionError::invalid("id", rejection.body_text()))?;
+    let id = submission::parse_check_id(&raw)?;
     Span::current().record("check_id", field::display(&id));
-    let record = state.store.get_check(&id).await?.ok_or(ApiError::UnknownCheck(id))?;
+    let record = state
+        .store
+        .get_check(&id)
+        .await?
+        .ok_or(SubmissionError::UnknownCheck(id))?;
     Ok(Json(CheckView::from(record)))
 }
 
@@ -335,21 +257,12 @@ async fn metrics_text(State(state): State<ApiState>) -> Response {
 }
 
 async fn no_route() -> ApiError {
-    ApiError::NoRoute
+    SubmissionError::NoRoute.into()
 }
 
-/// The media type without parameters, lower case; empty when the header is absent.
+/// The media type of the request's body, without parameters.
 fn media_type(headers: &HeaderMap) -> String {
-    headers
-        .get(CONTENT_TYPE)
-        .and_then(|value| value.to_str().ok())
-        .and_then(|value| value.split(';').next())
-        .map(|essence| essence.trim().to_ascii_lowercase())
-        .unwrap_or_default()
-}
-
-fn is_json(media: &str) -> bool {
-    media == "application/json" || (media.starts_with("application/") && media.ends_with("+json"))
+    submission::media_type(headers.get(CONTENT_TYPE).and_then(|value| value.to_str().ok()))
 }
 
 /// Reads the whole body, refusing it as soon as it outgrows `limit`.
@@ -357,56 +270,11 @@ async fn read_body(body: Body, limit: usize) -> Result<Bytes, ApiError> {
     let mut stream = body.into_data_stream();
     let mut bytes = Vec::new();
     while let Some(chunk) = stream.next().await {
-        let chunk = chunk.map_err(|err| ApiError::invalid("body", format!("cannot read the body: {err}")))?;
-        if bytes.len() + chunk.len() > limit {
-            return Err(ApiError::BodyTooLarge { limit });
-        }
+        let chunk = chunk.map_err(|err| SubmissionError::invalid("body", format!("cannot read the body: {err}")))?;
+        submission::within_limit(bytes.len() + chunk.len(), limit)?;
         bytes.extend_from_slice(&chunk);
     }
     Ok(Bytes::from(bytes))
-}
-
-fn parse_array(bytes: &[u8], max: usize) -> Result<Vec<CheckRequest>, ApiError> {
-    let elements: Vec<serde_json::Value> = serde_json::from_slice(bytes)
-        .map_err(|err| ApiError::invalid("body", format!("not a JSON array of requests: {err}")))?;
-    if elements.len() > max {
-        return Err(ApiError::BatchTooLarge {
-            count: elements.len(),
-            max,
-        });
-    }
-    elements
-        .iter()
-        .enumerate()
-        .map(|(index, element)| {
-            CheckRequest::from_value(element).map_err(|err| ApiError::Invalid {
-                err,
-                index: Some(index),
-            })
-        })
-        .collect()
-}
-
-/// One request per non-blank line; `index` counts requests, not lines, so it matches the answer's order.
-fn parse_lines(bytes: &[u8], max: usize) -> Result<Vec<CheckRequest>, ApiError> {
-    let text = std::str::from_utf8(bytes).map_err(|err| ApiError::invalid("body", format!("not UTF-8: {err}")))?;
-    let lines: Vec<&str> = text.lines().filter(|line| !line.trim().is_empty()).collect();
-    if lines.len() > max {
-        return Err(ApiError::BatchTooLarge {
-            count: lines.len(),
-            max,
-        });
-    }
-    lines
-        .iter()
-        .enumerate()
-        .map(|(index, line)| {
-            CheckRequest::from_json(line.as_bytes()).map_err(|err| ApiError::Invalid {
-                err,
-                index: Some(index),
-            })
-        })
-        .collect()
 }
 
 #[cfg(test)]
@@ -420,6 +288,7 @@ mod tests {
     use crate::queue::tests::ReportingRunner;
     use crate::queue::{QueueConfig, WorkerPool};
     use crate::store::SqliteStore;
+    use shadowhunter_core::check::CheckId;
 
     struct TestApp {
         router: Router,
