@@ -8,6 +8,7 @@
 pub mod cache;
 pub mod e2e;
 pub mod ingest;
+pub mod judge;
 pub mod load;
 pub mod machine;
 pub mod schedule;
@@ -42,6 +43,8 @@ pub enum BenchKind {
     Sweep,
     /// 30% of checks repeat a recent subject: provider calls per check with the cache off, then on.
     Cache,
+    /// Each scenario's check replayed on recorded provider answers: the judge's CPU per check, no network.
+    Judge,
     /// ingest, e2e, sweep and cache in turn.
     All,
 }
@@ -91,6 +94,18 @@ pub struct BenchArgs {
     /// Seconds to wait after the load for accepted checks to finish.
     #[arg(long, default_value_t = 60)]
     pub drain: u64,
+    /// judge: passes over the scenarios' recorded checks.
+    #[arg(long, default_value_t = 20)]
+    pub iterations: usize,
+    /// judge: replays this recording (from `--save-recording`) instead of recording the scenarios.
+    #[arg(long, value_name = "FILE")]
+    pub recording: Option<PathBuf>,
+    /// judge: writes the recorded provider answers here.
+    #[arg(long, value_name = "FILE")]
+    pub save_recording: Option<PathBuf>,
+    /// judge: writes the replayed reports here, one JSON line each (to compare builds byte for byte).
+    #[arg(long, value_name = "FILE")]
+    pub dump: Option<PathBuf>,
 }
 
 impl BenchArgs {
@@ -109,6 +124,15 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
     let machine = machine::Machine::detect();
     println!("{}", machine.line());
     let scenarios = scenarios(&args.scenario_dir())?;
+    if args.kind == BenchKind::Judge {
+        let options = judge::JudgeOptions {
+            iterations: args.iterations,
+            recording: args.recording.as_deref(),
+            save_recording: args.save_recording.as_deref(),
+            dump: args.dump.as_deref(),
+        };
+        return judge::run(&scenarios, &options).await;
+    }
     let kinds = match args.kind {
         BenchKind::All => vec![BenchKind::Ingest, BenchKind::E2e, BenchKind::Sweep, BenchKind::Cache],
         kind => vec![kind],
@@ -120,7 +144,7 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
             BenchKind::E2e => e2e::run(&args, &runtimes, &scenarios).await,
             BenchKind::Sweep => e2e::sweep(&args, &runtimes, &scenarios).await,
             BenchKind::Cache => cache::run(&args, &runtimes, &scenarios).await,
-            BenchKind::All => unreachable!("expanded above"),
+            BenchKind::Judge | BenchKind::All => unreachable!("run or expanded above"),
         };
         runtimes.close();
         outcome?;
