@@ -1,5 +1,8 @@
 //! ISO 3166-1 alpha-2 codes with their English names and the aliases addresses use for them.
 
+use std::collections::{HashMap, HashSet};
+use std::sync::LazyLock;
+
 /// `code|name|alias;alias` — one country a line. Aliases are the forms found in addresses and profiles.
 const TABLE: &str = "\
 AD|Andorra|
@@ -260,81 +263,138 @@ fn rows() -> impl Iterator<Item = (&'static str, &'static str, &'static str)> {
     })
 }
 
+/// One row of the table, parsed once, with what the lookups below compare against.
+struct Country {
+    code: &'static str,
+    name: &'static str,
+    /// The name, then the aliases.
+    spellings: Vec<&'static str>,
+    /// How a free text mentions the country, one way per spelling.
+    mentions: Vec<Mention>,
+}
+
+/// How [`mentioned_in`] finds one spelling in a text.
+enum Mention {
+    /// A short upper-case alias (US, UK, UAE): these words, in this case, in a row.
+    Acronym(Vec<&'static str>),
+    /// CJK is written without spaces: a substring is a mention.
+    Substring(&'static str),
+    /// These folded words in a row of the folded text.
+    Words(Vec<String>),
+}
+
+impl Mention {
+    fn of(spelling: &'static str) -> Self {
+        let is_acronym = spelling.chars().filter(|c| c.is_alphabetic()).count() <= 3
+            && spelling.chars().all(|c| c.is_uppercase() || !c.is_alphabetic());
+        if is_acronym {
+            Mention::Acronym(words_of(spelling).collect())
+        } else if spelling.chars().any(|c| c as u32 >= 0x2E80) {
+            Mention::Substring(spelling)
+        } else {
+            let folded = crate::matching::text::fold(spelling);
+            Mention::Words(words_of(&folded).map(str::to_string).collect())
+        }
+    }
+}
+
+fn words_of(text: &str) -> impl Iterator<Item = &str> {
+    text.split(|c: char| !c.is_alphanumeric())
+        .filter(|word| !word.is_empty())
+}
+
+/// The table parsed once: its rows in order, and indexes by code and by lower-case spelling (the first row wins,
+/// as a scan in table order would find it).
+struct Table {
+    countries: Vec<Country>,
+    by_code: HashMap<&'static str, usize>,
+    by_lower_spelling: HashMap<String, usize>,
+}
+
+static PARSED: LazyLock<Table> = LazyLock::new(|| {
+    let countries: Vec<Country> = rows()
+        .map(|(code, name, aliases)| {
+            let spellings: Vec<&'static str> = std::iter::once(name)
+                .chain(aliases.split(';').filter(|alias| !alias.is_empty()))
+                .collect();
+            Country {
+                code,
+                name,
+                mentions: spellings.iter().map(|spelling| Mention::of(spelling)).collect(),
+                spellings,
+            }
+        })
+        .collect();
+    let mut by_code = HashMap::new();
+    let mut by_lower_spelling = HashMap::new();
+    for (index, country) in countries.iter().enumerate() {
+        by_code.entry(country.code).or_insert(index);
+        for spelling in &country.spellings {
+            by_lower_spelling.entry(spelling.to_lowercase()).or_insert(index);
+        }
+    }
+    Table {
+        countries,
+        by_code,
+        by_lower_spelling,
+    }
+});
+
+fn by_code(code: &str) -> Option<&'static Country> {
+    let table = &*PARSED;
+    table.by_code.get(code).map(|index| &table.countries[*index])
+}
+
 /// The English name of an upper-case alpha-2 code.
 pub fn name_of(code: &str) -> Option<&'static str> {
-    rows()
-        .find(|(row_code, _, _)| *row_code == code)
-        .map(|(_, name, _)| name)
+    by_code(code).map(|country| country.name)
 }
 
 /// Every way of writing the country: its name and its aliases (not the bare code).
 pub fn spellings_of(code: &str) -> Vec<&'static str> {
-    rows()
-        .find(|(row_code, _, _)| *row_code == code)
-        .map(|(_, name, aliases)| {
-            std::iter::once(name)
-                .chain(aliases.split(';').filter(|alias| !alias.is_empty()))
-                .collect()
-        })
+    by_code(code)
+        .map(|country| country.spellings.clone())
         .unwrap_or_default()
 }
 
 /// The code of a country written out by name or alias, case-insensitively.
 pub fn code_of_name(text: &str) -> Option<&'static str> {
-    let wanted = text.trim().to_lowercase();
-    rows()
-        .find(|(_, name, aliases)| {
-            name.to_lowercase() == wanted
-                || aliases
-                    .split(';')
-                    .any(|alias| !alias.is_empty() && alias.to_lowercase() == wanted)
-        })
-        .map(|(code, _, _)| code)
+    let table = &*PARSED;
+    table
+        .by_lower_spelling
+        .get(&text.trim().to_lowercase())
+        .map(|index| table.countries[*index].code)
 }
 
 /// The countries a free text names, by name or alias. Short upper-case aliases (US, UK, UAE) count only
 /// in upper case, so the pronoun "us" is not the United States.
 pub fn mentioned_in(text: &str) -> Vec<&'static str> {
     let folded = crate::matching::text::fold(text);
-    let words: Vec<&str> = folded
-        .split(|c: char| !c.is_alphanumeric())
-        .filter(|word| !word.is_empty())
-        .collect();
-    let raw_words: Vec<&str> = text
-        .split(|c: char| !c.is_alphanumeric())
-        .filter(|word| !word.is_empty())
-        .collect();
-    let contains_phrase = |haystack: &[&str], phrase: &[&str]| {
-        !phrase.is_empty() && haystack.windows(phrase.len()).any(|window| window == phrase)
-    };
-    rows()
-        .filter(|(_, name, aliases)| {
-            std::iter::once(*name)
-                .chain(aliases.split(';'))
-                .filter(|spelling| !spelling.is_empty())
-                .any(|spelling| {
-                    let is_acronym = spelling.chars().filter(|c| c.is_alphabetic()).count() <= 3
-                        && spelling.chars().all(|c| c.is_uppercase() || !c.is_alphabetic());
-                    if is_acronym {
-                        let phrase: Vec<&str> = spelling
-                            .split(|c: char| !c.is_alphanumeric())
-                            .filter(|w| !w.is_empty())
-                            .collect();
-                        contains_phrase(&raw_words, &phrase)
-                    } else if spelling.chars().any(|c| c as u32 >= 0x2E80) {
-                        // CJK is written without spaces: a substring is a mention.
-                        text.contains(spelling)
-                    } else {
-                        let folded_spelling = crate::matching::text::fold(spelling);
-                        let phrase: Vec<&str> = folded_spelling
-                            .split(|c: char| !c.is_alphanumeric())
-                            .filter(|w| !w.is_empty())
-                            .collect();
-                        contains_phrase(&words, &phrase)
-                    }
-                })
+    let words: Vec<&str> = words_of(&folded).collect();
+    let raw_words: Vec<&str> = words_of(text).collect();
+    // Most spellings' first word is not in the text at all: a set lookup rules them out before any scan.
+    let word_set: HashSet<&str> = words.iter().copied().collect();
+    let raw_word_set: HashSet<&str> = raw_words.iter().copied().collect();
+    fn contains_phrase<W: AsRef<str>>(haystack: &[&str], set: &HashSet<&str>, phrase: &[W]) -> bool {
+        let Some(first) = phrase.first() else {
+            return false;
+        };
+        set.contains(first.as_ref())
+            && haystack
+                .windows(phrase.len())
+                .any(|window| window.iter().zip(phrase).all(|(word, wanted)| *word == wanted.as_ref()))
+    }
+    PARSED
+        .countries
+        .iter()
+        .filter(|country| {
+            country.mentions.iter().any(|mention| match mention {
+                Mention::Acronym(phrase) => contains_phrase(&raw_words, &raw_word_set, phrase),
+                Mention::Substring(spelling) => text.contains(spelling),
+                Mention::Words(phrase) => contains_phrase(&words, &word_set, phrase),
+            })
         })
-        .map(|(code, _, _)| code)
+        .map(|country| country.code)
         .collect()
 }
 

@@ -18,7 +18,7 @@ pub fn plan(subject: &Subject, channel: Channel) -> Vec<Lookup> {
     let mut lookups = match channel {
         Channel::Search => search_queries(subject, &core, country_name.as_deref()),
         Channel::Customs => vec![Lookup::Shipments {
-            party: crate::profile::SubjectProfile::new(subject).search_name(&core),
+            party: crate::profile::search_name_of(subject, &core),
         }],
         Channel::Linkedin => linkedin_lookups(subject, &core),
         Channel::Facebook => match &social.facebook {

@@ -131,22 +131,23 @@ pub struct SubjectProfile {
     pub hs_codes: Vec<crate::request::HsCode>,
     /// `distinctive_tokens`, computed once from `core_name` and `places`.
     distinctive: Vec<String>,
+    /// The name made ready to look for in texts.
+    mention: names::CompanyMention,
 }
 
 impl SubjectProfile {
     pub fn new(subject: &Subject) -> Self {
         let country = subject.country.as_ref().map(|code| code.as_str().to_string());
-        let mut places: Vec<String> = subject.address.as_deref().map(text::tokens).unwrap_or_default();
-        if let Some(code) = &country {
-            places.extend(countries::spellings_of(code).iter().flat_map(|name| text::tokens(name)));
-        }
+        let places = places_of(subject);
         let email_domain = subject.email.as_ref().map(|email| email.domain().to_string());
         let (contact_title, claimed_employer) = match &subject.contact {
             Some(contact) => split_title(contact.title.as_deref()),
             None => (None, None),
         };
-        let core_name = names::core_company_name(&subject.name);
+        let core_tokens = names::core_tokens(&subject.name);
+        let core_name = core_tokens.join(" ");
         let distinctive = distinctive_tokens_of(&core_name, &places);
+        let mention = names::CompanyMention::from_core(core_tokens, &places);
         Self {
             kind: subject.kind,
             name: subject.name.clone(),
@@ -186,6 +187,7 @@ impl SubjectProfile {
                 .map(|trade| trade.hs_codes.clone())
                 .unwrap_or_default(),
             distinctive,
+            mention,
         }
     }
 
@@ -267,31 +269,17 @@ impl SubjectProfile {
     /// ("Yıldıztepe Fındık" for "Yıldıztepe Fındık İhracat Sanayi ve Ticaret A.Ş.", "Greenleaf Tea" for
     /// "Hangzhou Greenleaf Tea Co., Ltd."), so abbreviated filings and ones without the city match too.
     pub fn search_name(&self, display_core: &str) -> String {
-        let distinctive = self.distinctive_tokens();
-        if distinctive.is_empty() {
-            return display_core.to_string();
-        }
-        let words: Vec<&str> = display_core.split_whitespace().collect();
-        let is_distinctive = |word: &&str| text::tokens(word).iter().any(|token| distinctive.contains(token));
-        // The span from the first to the last distinctive word, so the query stays a contiguous part of the name.
-        match (
-            words.iter().position(is_distinctive),
-            words.iter().rposition(is_distinctive),
-        ) {
-            (Some(first), Some(last)) => words[first..=last].join(" "),
-            _ => display_core.to_string(),
-        }
+        search_name_among(self.distinctive_tokens(), display_core)
     }
 
     /// Whether the text carries the name's distinctive words in order ("Serra da Mantiqueira Cafés Especiais"
     /// for "… Especiais Exportadora Ltda."), when there are at least three of them: two common words alone
     /// ("Ridgefold Outdoor") are too easily another business.
-    fn distinctive_span_in(&self, text_to_search: &str) -> bool {
+    fn distinctive_span_in(&self, found: &[String]) -> bool {
         let distinctive = self.distinctive_tokens();
         if distinctive.len() < 3 {
             return false;
         }
-        let found = text::tokens(text_to_search);
         found.windows(distinctive.len()).any(|window| window == distinctive)
             || found
                 .iter()
@@ -346,13 +334,50 @@ impl SubjectProfile {
 
     /// Whether free text names the subject company (or its native-script name).
     pub fn is_mentioned_in(&self, text_to_search: &str) -> bool {
-        names::mentions_company(text_to_search, &self.name, &self.places)
-            || self.distinctive_span_in(text_to_search)
+        let found = text::tokens(text_to_search);
+        self.mention.in_tokens(&found)
+            || self.distinctive_span_in(&found)
             || self
                 .local_core_name
                 .as_deref()
                 .is_some_and(|local| text::fold(text_to_search).contains(local))
     }
+}
+
+/// [`SubjectProfile::search_name`] without deriving the whole profile: what the planner asks of a subject.
+pub fn search_name_of(subject: &Subject, display_core: &str) -> String {
+    let distinctive = distinctive_tokens_of(&names::core_company_name(&subject.name), &places_of(subject));
+    search_name_among(&distinctive, display_core)
+}
+
+/// The span of `display_core` from its first to its last distinctive word.
+fn search_name_among(distinctive: &[String], display_core: &str) -> String {
+    if distinctive.is_empty() {
+        return display_core.to_string();
+    }
+    let words: Vec<&str> = display_core.split_whitespace().collect();
+    let is_distinctive = |word: &&str| text::tokens(word).iter().any(|token| distinctive.contains(token));
+    // The span from the first to the last distinctive word, so the query stays a contiguous part of the name.
+    match (
+        words.iter().position(is_distinctive),
+        words.iter().rposition(is_distinctive),
+    ) {
+        (Some(first), Some(last)) => words[first..=last].join(" "),
+        _ => display_core.to_string(),
+    }
+}
+
+/// Folded tokens of the entered address and of the country's spellings: place names a trading name may lead with.
+fn places_of(subject: &Subject) -> Vec<String> {
+    let mut places: Vec<String> = subject.address.as_deref().map(text::tokens).unwrap_or_default();
+    if let Some(code) = &subject.country {
+        places.extend(
+            countries::spellings_of(code.as_str())
+                .iter()
+                .flat_map(|name| text::tokens(name)),
+        );
+    }
+    places
 }
 
 /// The core name's tokens less place and generic business words.

@@ -222,17 +222,18 @@ pub(crate) fn flag_for_mismatch(channel: Channel, field: Field) -> Option<Flag> 
 
 /// Instruction-like text aimed at an AI anywhere in the channel's findings raises `prompt_injection`.
 fn scan_for_injection(judgement: &mut Judgement, evidence: &Evidence) {
+    let mut scan = signals::InjectionScan::default();
     for (index, finding) in evidence.findings.iter().enumerate() {
-        let spans = match &finding.record {
+        let text = match &finding.record {
             Record::WebPage {
                 text,
                 hidden_text,
                 title,
                 ..
-            } => signals::injection_spans(&format!("{title}\n{text}\n{hidden_text}")),
-            record => signals::injection_spans(&record.snippet()),
+            } => format!("{title}\n{text}\n{hidden_text}"),
+            record => record.snippet(),
         };
-        if let Some(span) = spans.first() {
+        if let Some(span) = scan.first_span(&text) {
             judgement.flag(Flag::PromptInjection);
             judgement.note(format!(
                 "{} holds instructions aimed at AI reviewers, quoted as data: \"{}\"",

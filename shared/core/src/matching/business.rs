@@ -92,7 +92,8 @@ fn content_words(text: &str) -> Vec<String> {
 pub fn products_mentioned(products: &[String], text: &str) -> Vec<String> {
     let text_words: Vec<String> = content_words(text);
     let text_word_set: HashSet<&str> = text_words.iter().map(String::as_str).collect();
-    let text_compact = compact(text);
+    // Only words of scripts written without spaces need the compacted text.
+    let text_compact = std::cell::OnceCell::new();
     products
         .iter()
         .filter(|product| {
@@ -104,7 +105,7 @@ pub fn products_mentioned(products: &[String], text: &str) -> Vec<String> {
                 .iter()
                 .filter(|word| {
                     if has_cjk(word) {
-                        return text_compact.contains(word.as_str());
+                        return text_compact.get_or_init(|| compact(text)).contains(word.as_str());
                     }
                     text_word_set.contains(word.as_str())
                         || text_words.iter().any(|text_word| tokens_similar(word, text_word))

@@ -1,6 +1,6 @@
 //! Company and person names: legal-suffix normalization across languages, similarity, mentions in free text.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::LazyLock;
 
 use regex::Regex;
@@ -460,6 +460,25 @@ const NAME_WORD_CANONICAL: &[(&str, &str)] = &[
 
 static TRAILING_FORM_TOKENS: LazyLock<Vec<Vec<String>>> = LazyLock::new(|| tokenized_forms(TRAILING_LEGAL_FORMS));
 static LEADING_FORM_TOKENS: LazyLock<Vec<Vec<String>>> = LazyLock::new(|| tokenized_forms(LEADING_LEGAL_FORMS));
+/// The trailing forms by their last token and the leading ones by their first, each list in the order above
+/// (longest first), so a name is compared only with the forms that could end or start it.
+static TRAILING_FORMS_BY_LAST: LazyLock<HashMap<&'static str, Vec<&'static [String]>>> =
+    LazyLock::new(|| forms_by(&TRAILING_FORM_TOKENS, |form| form.last()));
+static LEADING_FORMS_BY_FIRST: LazyLock<HashMap<&'static str, Vec<&'static [String]>>> =
+    LazyLock::new(|| forms_by(&LEADING_FORM_TOKENS, |form| form.first()));
+
+fn forms_by(
+    forms: &'static [Vec<String>],
+    key: fn(&'static [String]) -> Option<&'static String>,
+) -> HashMap<&'static str, Vec<&'static [String]>> {
+    let mut by_key: HashMap<&'static str, Vec<&'static [String]>> = HashMap::new();
+    for form in forms {
+        if let Some(token) = key(form) {
+            by_key.entry(token.as_str()).or_default().push(form);
+        }
+    }
+    by_key
+}
 static SINGLE_TOKEN_FORMS: LazyLock<HashSet<String>> = LazyLock::new(|| {
     TRAILING_FORM_TOKENS
         .iter()
@@ -576,19 +595,32 @@ fn tokenized_forms(forms: &[&str]) -> Vec<Vec<String>> {
 
 /// Removes legal forms from both ends of a folded token list, never emptying it.
 fn strip_legal_forms(mut name_tokens: Vec<String>) -> Vec<String> {
+    // Every step below shortens the list or a token, so the list is unchanged exactly when no step applied.
     loop {
-        let before = name_tokens.clone();
-        if let Some(form) = TRAILING_FORM_TOKENS
-            .iter()
-            .find(|form| name_tokens.len() > form.len() && name_tokens.ends_with(form))
-        {
+        let mut changed = false;
+        let trailing = name_tokens
+            .last()
+            .and_then(|last| TRAILING_FORMS_BY_LAST.get(last.as_str()))
+            .and_then(|forms| {
+                forms
+                    .iter()
+                    .find(|form| name_tokens.len() > form.len() && name_tokens.ends_with(form))
+            });
+        if let Some(form) = trailing {
             name_tokens.truncate(name_tokens.len() - form.len());
+            changed = true;
         }
-        if let Some(form) = LEADING_FORM_TOKENS
-            .iter()
-            .find(|form| name_tokens.len() > form.len() && name_tokens.starts_with(form))
-        {
+        let leading = name_tokens
+            .first()
+            .and_then(|first| LEADING_FORMS_BY_FIRST.get(first.as_str()))
+            .and_then(|forms| {
+                forms
+                    .iter()
+                    .find(|form| name_tokens.len() > form.len() && name_tokens.starts_with(form))
+            });
+        if let Some(form) = leading {
             name_tokens.drain(..form.len());
+            changed = true;
         }
         if let Some(last) = name_tokens.last_mut()
             && let Some(stripped) = UNSPACED_SUFFIXES
@@ -596,6 +628,7 @@ fn strip_legal_forms(mut name_tokens: Vec<String>) -> Vec<String> {
                 .find_map(|suffix| last.strip_suffix(suffix).filter(|rest| !rest.is_empty()))
         {
             *last = stripped.to_string();
+            changed = true;
         }
         if let Some(first) = name_tokens.first_mut()
             && let Some(stripped) = UNSPACED_PREFIXES
@@ -603,8 +636,9 @@ fn strip_legal_forms(mut name_tokens: Vec<String>) -> Vec<String> {
                 .find_map(|prefix| first.strip_prefix(prefix).filter(|rest| !rest.is_empty()))
         {
             *first = stripped.to_string();
+            changed = true;
         }
-        if name_tokens == before {
+        if !changed {
             return name_tokens;
         }
     }
@@ -613,12 +647,20 @@ fn strip_legal_forms(mut name_tokens: Vec<String>) -> Vec<String> {
 /// The distinctive part of a company name: folded, punctuation-free, legal form removed
 /// ("Hangzhou Greenleaf Tea Co., Ltd." → "hangzhou greenleaf tea"; "杭州绿叶茶业有限公司" → "杭州绿叶茶业").
 pub fn core_company_name(name: &str) -> String {
-    strip_legal_forms(tokens(name)).join(" ")
+    core_tokens(name).join(" ")
+}
+
+/// The tokens of [`core_company_name`].
+pub fn core_tokens(name: &str) -> Vec<String> {
+    strip_legal_forms(tokens(name))
 }
 
 /// Core tokens with abbreviations spelled out and connectors dropped, ready to compare.
 fn comparable_core(name: &str) -> Vec<String> {
-    let core = strip_legal_forms(tokens(name));
+    comparable_of_core(core_tokens(name))
+}
+
+fn comparable_of_core(core: Vec<String>) -> Vec<String> {
     let comparable: Vec<String> = core
         .iter()
         .map(|token| canonical_name_word(token))
@@ -651,7 +693,7 @@ fn without_parentheses(name: &str) -> String {
 }
 
 fn is_generic_business_word(token: &str) -> bool {
-    GENERIC_BUSINESS_WORDS.contains(&token) || super::text::singular(token).as_str() == "product"
+    GENERIC_BUSINESS_WORDS.contains(&token) || super::text::singular_form(token) == "product"
 }
 
 /// Whether a core is distinctive enough to stand alone after a leading place token was dropped.
@@ -827,47 +869,77 @@ fn phrase_in(words: &[String], phrase: &[String]) -> bool {
 /// Whether free text names the company: its core name appears as a phrase (tokens in order, small spelling
 /// slack), optionally without the leading place tokens given in `places` ("Greenleaf Tea" for "Hangzhou Greenleaf Tea").
 pub fn mentions_company(text: &str, name: &str, places: &[String]) -> bool {
-    let core = comparable_core(name);
-    if core.is_empty() {
-        return false;
+    CompanyMention::new(name, places).in_tokens(&tokens(text))
+}
+
+/// A company name made ready for [`mentions_company`] once, to look for in many texts.
+#[derive(Debug, Clone)]
+pub struct CompanyMention {
+    /// The comparable core; empty when the name has none (then it is never mentioned).
+    core: Vec<String>,
+    joined_core: String,
+    place_tokens: Vec<Vec<String>>,
+}
+
+impl CompanyMention {
+    pub fn new(name: &str, places: &[String]) -> Self {
+        Self::from_core(core_tokens(name), places)
     }
-    let place_tokens: Vec<Vec<String>> = places
-        .iter()
-        .map(|place| tokens(place))
-        .filter(|place| !place.is_empty())
-        .collect();
-    let joined_core = core.concat();
-    if has_cjk(&joined_core) {
-        let text_compact = compact(text);
-        if text_compact.contains(&joined_core) {
+
+    /// The mention of a name given as its [`core_tokens`].
+    pub fn from_core(core_tokens: Vec<String>, places: &[String]) -> Self {
+        let core = comparable_of_core(core_tokens);
+        let place_tokens = places
+            .iter()
+            .map(|place| tokens(place))
+            .filter(|place| !place.is_empty())
+            .collect();
+        Self {
+            joined_core: core.concat(),
+            core,
+            place_tokens,
+        }
+    }
+
+    /// [`mentions_company`] of a text given as its [`tokens`].
+    pub fn in_tokens(&self, text_tokens: &[String]) -> bool {
+        let (core, joined_core) = (&self.core, &self.joined_core);
+        if core.is_empty() {
+            return false;
+        }
+        if has_cjk(joined_core) {
+            let text_compact = text_tokens.concat();
+            if text_compact.contains(joined_core.as_str()) {
+                return true;
+            }
+            return self.place_tokens.iter().any(|place| {
+                let place = place.concat();
+                let trimmed = place.trim_end_matches(['市', '省', '区', '區', '县', '縣']);
+                [place.as_str(), trimmed].iter().any(|prefix| {
+                    !prefix.is_empty()
+                        && joined_core
+                            .strip_prefix(prefix)
+                            .is_some_and(|rest| rest.chars().count() >= 2 && text_compact.contains(rest))
+                })
+            });
+        }
+        let words: Vec<String> = text_tokens.iter().map(|token| canonical_name_word(token)).collect();
+        if phrase_in(&words, core) {
             return true;
         }
-        return place_tokens.iter().any(|place| {
-            let place = place.concat();
-            let trimmed = place.trim_end_matches(['市', '省', '区', '區', '县', '縣']);
-            [place.as_str(), trimmed].iter().any(|prefix| {
-                !prefix.is_empty()
-                    && joined_core
-                        .strip_prefix(prefix)
-                        .is_some_and(|rest| rest.chars().count() >= 2 && text_compact.contains(rest))
-            })
-        });
-    }
-    let words: Vec<String> = tokens(text).iter().map(|token| canonical_name_word(token)).collect();
-    if phrase_in(&words, &core) {
-        return true;
-    }
-    let mut remainder: &[String] = &core;
-    loop {
-        let Some(place) = place_tokens
-            .iter()
-            .find(|place| remainder.len() > place.len() && remainder.starts_with(place))
-        else {
-            return false;
-        };
-        remainder = &remainder[place.len()..];
-        if remainder.len() >= 2 && is_distinctive_remainder(remainder) && phrase_in(&words, remainder) {
-            return true;
+        let mut remainder: &[String] = core;
+        loop {
+            let Some(place) = self
+                .place_tokens
+                .iter()
+                .find(|place| remainder.len() > place.len() && remainder.starts_with(place))
+            else {
+                return false;
+            };
+            remainder = &remainder[place.len()..];
+            if remainder.len() >= 2 && is_distinctive_remainder(remainder) && phrase_in(&words, remainder) {
+                return true;
+            }
         }
     }
 }
@@ -960,10 +1032,16 @@ pub fn mentions_person(text: &str, name: &str) -> bool {
     let mut wanted = name_tokens.clone();
     wanted.sort();
     let window = name_tokens.len();
+    // A window can only hold the name's tokens if every word in it is one of them; checking that first spares
+    // sorting a copy of every window of a long page.
+    let is_name_word = |word: &String| wanted.binary_search(word).is_ok();
     let exact_window = words.windows(window).any(|candidate| {
-        let mut candidate = candidate.to_vec();
+        if !candidate.iter().all(is_name_word) {
+            return false;
+        }
+        let mut candidate: Vec<&String> = candidate.iter().collect();
         candidate.sort();
-        candidate == wanted
+        candidate.into_iter().eq(wanted.iter())
     });
     if exact_window {
         return true;
@@ -975,14 +1053,19 @@ pub fn mentions_person(text: &str, name: &str) -> bool {
                 if candidate[inner].chars().count() != 1 {
                     return false;
                 }
-                let mut rest: Vec<String> = candidate
-                    .iter()
-                    .enumerate()
-                    .filter(|(index, _)| *index != inner)
-                    .map(|(_, word)| word.clone())
-                    .collect();
+                let rest = || {
+                    candidate
+                        .iter()
+                        .enumerate()
+                        .filter(|(index, _)| *index != inner)
+                        .map(|(_, word)| word)
+                };
+                if !rest().all(is_name_word) {
+                    return false;
+                }
+                let mut rest: Vec<&String> = rest().collect();
                 rest.sort();
-                rest == wanted
+                rest.into_iter().eq(wanted.iter())
             })
         })
 }

@@ -1,5 +1,6 @@
 //! Signals in collected text: instructions aimed at an AI (prompt injection) and adverse-media terms.
 
+use std::collections::HashMap;
 use std::sync::LazyLock;
 
 use regex::{Regex, RegexSet};
@@ -80,14 +81,42 @@ pub fn sentences(text: &str) -> Vec<&str> {
 pub fn injection_spans(text: &str) -> Vec<String> {
     let mut spans: Vec<String> = Vec::new();
     for sentence in sentences(text) {
-        let folded = fold(sentence);
-        let addressed_order = ADDRESSEE_REGEX.is_match(&folded) && ADDRESSED_REGEXES.is_match(&folded);
-        let injected = addressed_order || INJECTION_REGEXES.is_match(&folded);
-        if injected && !spans.iter().any(|known| known == sentence) {
+        if is_injection(sentence) && !spans.iter().any(|known| known == sentence) {
             spans.push(sentence.to_string());
         }
     }
     spans
+}
+
+/// Whether one sentence reads as an instruction to an AI.
+fn is_injection(sentence: &str) -> bool {
+    let folded = fold(sentence);
+    // Cheapest first: the addressee words ("you", "please", "systems") are in most sentences and their pattern
+    // is the costliest to run, so it only decides between sentences that already hold an order.
+    INJECTION_REGEXES.is_match(&folded) || (ADDRESSED_REGEXES.is_match(&folded) && ADDRESSEE_REGEX.is_match(&folded))
+}
+
+/// [`injection_spans`]`(text).first()` for many texts in a row, each sentence judged once: the pages of one
+/// site repeat their header, menu and footer, and search results repeat each other.
+#[derive(Debug, Default)]
+pub struct InjectionScan {
+    judged: HashMap<String, bool>,
+}
+
+impl InjectionScan {
+    /// The first sentence of `text` that reads as an instruction to an AI.
+    pub fn first_span<'t>(&mut self, text: &'t str) -> Option<&'t str> {
+        sentences(text)
+            .into_iter()
+            .find(|sentence| match self.judged.get(*sentence) {
+                Some(injected) => *injected,
+                None => {
+                    let injected = is_injection(sentence);
+                    self.judged.insert((*sentence).to_string(), injected);
+                    injected
+                }
+            })
+    }
 }
 
 /// Phrases that make the named company the victim or the impersonated party of the wrongdoing, not its author.

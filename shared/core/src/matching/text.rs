@@ -1,5 +1,7 @@
 //! Text folding shared by every matcher: NFKC, case folding, diacritic folding, tokenizing.
 
+use std::borrow::Cow;
+
 use unicode_normalization::UnicodeNormalization;
 
 /// NFKC-normalizes, case-folds and strips diacritics from Latin text; other scripts keep their letters.
@@ -49,10 +51,19 @@ fn fold_chars(chars: impl Iterator<Item = char>, capacity: usize) -> String {
 /// A token also ends where CJK (Han, kana) or Hangul meets another script, so "88号" gives "88" and "号",
 /// while Latin digit-letter tokens such as "ra08" or "2beon" stay whole.
 pub fn tokens(text: &str) -> Vec<String> {
+    let folded = fold(text);
+    // ASCII has no marks, CJK or Hangul: its words are its runs of letters and digits.
+    if folded.is_ascii() {
+        return folded
+            .split(|c: char| !c.is_ascii_alphanumeric())
+            .filter(|word| !word.is_empty())
+            .map(str::to_string)
+            .collect();
+    }
     let mut found = Vec::new();
     let mut current = String::new();
     let mut current_class = ScriptClass::Other;
-    for c in fold(text).chars() {
+    for c in folded.chars() {
         if !is_word_char(c) {
             if !current.is_empty() {
                 found.push(std::mem::take(&mut current));
@@ -118,41 +129,47 @@ pub fn compact(text: &str) -> String {
 /// A crude English singular used for plural-insensitive comparison: "batteries" → "battery",
 /// "boxes" → "box", "tents" → "tent". Non-Latin tokens are returned unchanged.
 pub fn singular(token: &str) -> String {
-    if !token.is_ascii() || token.len() <= 3 || token.chars().any(|c| c.is_ascii_digit()) {
-        return token.to_string();
+    singular_form(token).into_owned()
+}
+
+/// [`singular`] without a copy when the singular is a prefix of the token (every case but "-ies").
+pub(crate) fn singular_form(token: &str) -> Cow<'_, str> {
+    if !token.is_ascii() || token.len() <= 3 || token.bytes().any(|byte| byte.is_ascii_digit()) {
+        return Cow::Borrowed(token);
     }
     if let Some(stem) = token.strip_suffix("ies")
         && stem.len() >= 2
     {
-        return format!("{stem}y");
+        return Cow::Owned(format!("{stem}y"));
     }
     for ending in ["sses", "ches", "shes", "xes", "zes"] {
         if token.ends_with(ending) {
-            return token[..token.len() - 2].to_string();
+            return Cow::Borrowed(&token[..token.len() - 2]);
         }
     }
     if token.ends_with('s') && !token.ends_with("ss") && !token.ends_with("us") && !token.ends_with("is") {
-        return token[..token.len() - 1].to_string();
+        return Cow::Borrowed(&token[..token.len() - 1]);
     }
-    token.to_string()
+    Cow::Borrowed(token)
 }
 
 /// Whether two folded tokens are the same word allowing a plural and, for long words, one typo.
 pub fn tokens_similar(a: &str, b: &str) -> bool {
-    if a == b || singular(a) == singular(b) {
+    if a == b || singular_form(a) == singular_form(b) {
         return true;
     }
     // Digits must agree exactly: "unit 12" is not "unit 13".
     if a.chars().any(|c| c.is_ascii_digit()) || b.chars().any(|c| c.is_ascii_digit()) {
         return false;
     }
-    let shorter = a.chars().count().min(b.chars().count());
-    let distance = strsim::levenshtein(a, b);
-    match shorter {
-        0..=5 => false,
-        6..=9 => distance <= 1,
-        _ => distance <= 2,
-    }
+    let (length_a, length_b) = (a.chars().count(), b.chars().count());
+    let allowed = match length_a.min(length_b) {
+        0..=5 => return false,
+        6..=9 => 1,
+        _ => 2,
+    };
+    // The edit distance is at least the difference in length, so most pairs need no distance computed.
+    length_a.abs_diff(length_b) <= allowed && strsim::levenshtein(a, b) <= allowed
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -187,6 +204,10 @@ fn is_latin_letter(c: char) -> bool {
 /// Non-spacing and spacing marks of the scripts we meet (Thai tone marks, Devanagari vowel signs, Arabic harakat);
 /// `char::is_alphanumeric` misses many of them, which would cut words apart.
 fn is_combining_mark(c: char) -> bool {
+    // The first block of marks starts at U+0300; everything before it (ASCII, Latin-1) is no mark.
+    if (c as u32) < 0x0300 {
+        return false;
+    }
     matches!(c as u32,
         0x0300..=0x036F
         | 0x0483..=0x0489
