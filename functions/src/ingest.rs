@@ -106,20 +106,19 @@ async fn store_submission(message_id: &str, body: &str, deps: &IngestDeps) -> Re
     Ok(inputs)
 }
 
-/// Starts a check's execution unless it already finished; false when there was nothing to start.
+/// Starts a queued check's execution; false when another delivery already claimed it (Express executions are
+/// not deduplicated by name, so the claim is what makes a redelivery harmless). A start that fails hands the
+/// check back to the queue's next delivery.
 async fn start(input: &ExecutionInput, deps: &IngestDeps) -> Result<bool, IngestError> {
-    let record = deps
-        .store
-        .get_check(&input.check_id)
-        .await?
-        .ok_or_else(|| StoreError::UnknownCheck(input.check_id.clone()))?;
-    if matches!(record.status, CheckStatus::Done | CheckStatus::Failed) {
+    if !deps.store.claim(&input.check_id).await? {
         return Ok(false);
     }
-    deps.store
-        .set_status(&input.check_id, CheckStatus::Running, None)
-        .await?;
-    deps.workflow.start(input).await?;
+    if let Err(error) = deps.workflow.start(input).await {
+        deps.store
+            .set_status(&input.check_id, CheckStatus::Queued, None)
+            .await?;
+        return Err(error.into());
+    }
     tracing::info!(check_id = %input.check_id, channels = input.channels.len(), "execution started");
     Ok(true)
 }

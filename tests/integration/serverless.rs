@@ -249,6 +249,11 @@ async fn a_bad_message_fails_alone_and_a_submission_sent_straight_to_the_queue_i
     // Redelivered, the submission names the same check: nothing new is stored or started twice.
     let again = ingest::handle(sqs_event, &deployment.ingest()).await;
     assert_eq!(again.batch_item_failures.len(), 3);
+    assert_eq!(
+        deployment.execution_names().await,
+        started,
+        "no second execution for the redelivery"
+    );
     let check_id = CheckId::parse(&started[0]).unwrap();
     assert_eq!(
         deployment.store.get_check(&check_id).await.unwrap().unwrap().status,
