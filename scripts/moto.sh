@@ -2,7 +2,7 @@
 # Starts moto's AWS-API server on loopback (DynamoDB, SQS, Step Functions) unless one already answers, and prints
 # the `export MOTO_ENDPOINT=…` line for the tests. Usage: eval "$(scripts/moto.sh)"
 set -euo pipefail
-port="${MOTO_PORT:-5055}"
+port="${SHADOWHUNTER_MOTO_PORT:-5055}"
 endpoint="http://127.0.0.1:${port}"
 if ! curl -fsS -o /dev/null "${endpoint}/moto-api/" 2>/dev/null; then
     command -v moto_server >/dev/null || { echo "moto_server not found: pip install 'moto[server]==5.2.1'" >&2; exit 1; }

@@ -205,6 +205,8 @@ impl DedicatedMoto {
             .port();
         let child = Command::new("moto_server")
             .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+            // moto's executor invokes Lambda through its own HTTP API, at the port this variable names.
+            .env("MOTO_PORT", port.to_string())
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
