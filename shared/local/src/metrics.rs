@@ -13,6 +13,9 @@
 //! | `shadowhunter_checks_failed_total` | counter | | the worker, on `failed` |
 //! | `shadowhunter_checks_in_flight` | gauge | | the worker, while a check runs |
 //! | `shadowhunter_queue_depth` | gauge | | read from the queue at each scrape |
+//! | `shadowhunter_queue_commits_total` | counter | | the queue's writer: group commits of submissions |
+//! | `shadowhunter_queue_committed_checks_total` | counter | | the queue's writer: checks in those commits |
+//! | `shadowhunter_queue_commit_seconds` | histogram | | the queue's writer: one group commit, lock to `COMMIT` |
 //! | `shadowhunter_check_run_seconds` | histogram | | the worker: one check's pipeline run |
 //! | `shadowhunter_check_end_to_end_seconds` | histogram | | the worker: accepted → done |
 //! | `shadowhunter_provider_calls_total` | counter | provider, channel | the resilient decorator |
@@ -118,6 +121,26 @@ impl Histogram {
         self.count.load(Ordering::Relaxed)
     }
 
+    /// Observations above `bound`, which must be one of the bucket bounds (else 0).
+    pub fn count_above(&self, bound: Duration) -> u64 {
+        let Some(index) = SECONDS_BUCKETS
+            .iter()
+            .position(|candidate| (candidate - bound.as_secs_f64()).abs() < 1e-9)
+        else {
+            return 0;
+        };
+        let at_or_below: u64 = self.buckets[..=index]
+            .iter()
+            .map(|bucket| bucket.load(Ordering::Relaxed))
+            .sum();
+        self.count().saturating_sub(at_or_below)
+    }
+
+    /// The observations' total.
+    pub fn sum(&self) -> Duration {
+        Duration::from_micros(self.sum_micros.load(Ordering::Relaxed))
+    }
+
     fn render(&self, out: &mut String, name: &str, labels: &str) {
         let mut cumulative = 0;
         for (bound, bucket) in SECONDS_BUCKETS.iter().zip(&self.buckets) {
@@ -206,6 +229,9 @@ pub struct Metrics {
     pub checks_failed: Counter,
     pub checks_in_flight: Gauge,
     pub queue_depth: Gauge,
+    pub queue_commits: Counter,
+    pub queue_committed_checks: Counter,
+    pub queue_commit: Histogram,
     pub check_run: Histogram,
     pub check_end_to_end: Histogram,
     pub provider_calls: Family<Counter>,
@@ -247,6 +273,9 @@ impl Metrics {
             checks_failed: Counter::default(),
             checks_in_flight: Gauge::default(),
             queue_depth: Gauge::default(),
+            queue_commits: Counter::default(),
+            queue_committed_checks: Counter::default(),
+            queue_commit: Histogram::default(),
             check_run: Histogram::default(),
             check_end_to_end: Histogram::default(),
             provider_calls: Family::new(&["provider", "channel"]),
@@ -264,7 +293,7 @@ impl Metrics {
     /// The Prometheus text exposition of every metric.
     pub fn render(&self) -> String {
         let mut out = String::with_capacity(8 * 1024);
-        let counters: [(&str, &str, &Counter); 4] = [
+        let counters: [(&str, &str, &Counter); 6] = [
             (
                 "shadowhunter_checks_accepted_total",
                 "Checks accepted onto the queue (202).",
@@ -284,6 +313,16 @@ impl Metrics {
                 "shadowhunter_checks_failed_total",
                 "Checks that reached failed.",
                 &self.checks_failed,
+            ),
+            (
+                "shadowhunter_queue_commits_total",
+                "Group commits of submissions by the queue's writer.",
+                &self.queue_commits,
+            ),
+            (
+                "shadowhunter_queue_committed_checks_total",
+                "Checks (queue rows asked for) in those group commits.",
+                &self.queue_committed_checks,
             ),
         ];
         for (name, help, counter) in counters {
@@ -306,7 +345,12 @@ impl Metrics {
             header(&mut out, name, help, "gauge");
             let _ = writeln!(out, "{name} {}", gauge.get());
         }
-        let histograms: [(&str, &str, &Histogram); 2] = [
+        let histograms: [(&str, &str, &Histogram); 3] = [
+            (
+                "shadowhunter_queue_commit_seconds",
+                "One group commit of the queue's writer, from taking the connection to COMMIT.",
+                &self.queue_commit,
+            ),
             (
                 "shadowhunter_check_run_seconds",
                 "One check's pipeline run in a worker.",
@@ -464,6 +508,18 @@ mod tests {
     use shadowhunter_core::llm::Usage;
 
     use super::*;
+
+    #[test]
+    fn observations_above_a_bucket_bound_are_counted() {
+        let histogram = Histogram::default();
+        for millis in [1, 4, 9, 30, 70] {
+            histogram.observe(Duration::from_millis(millis));
+        }
+        assert_eq!(histogram.count_above(Duration::from_millis(10)), 2);
+        assert_eq!(histogram.count_above(Duration::from_millis(50)), 1);
+        assert_eq!(histogram.count_above(Duration::from_millis(7)), 0, "not a bucket bound");
+        assert_eq!(histogram.sum(), Duration::from_millis(114));
+    }
 
     /// The value of the one line that starts with `series ` in a rendered exposition.
     fn value(text: &str, series: &str) -> Option<String> {

@@ -7,6 +7,12 @@
 //! the check runs, and deletes the row when the check is done or failed. If the worker or the process dies,
 //! the lease expires and the row becomes claimable again.
 //!
+//! Submissions are group-committed: `POST /checks` hands its rows to one writer thread over a bounded channel and
+//! waits for the commit; the writer drains whatever submissions are waiting into one transaction (a savepoint
+//! each, so one bad submission fails alone) and answers each after the `COMMIT`. Under load one commit and one
+//! lock hand-off serve many submissions; a lone submission waits for nothing. A full channel makes submitters
+//! wait (backpressure), and the queue-depth limit still refuses before anything is written.
+//!
 //! Retry policy: a runner `Err` marks the check `failed` at once and removes it — the runner already
 //! degrades provider failures to `unavailable` channels, so an error is a broken pipeline that running
 //! again would repeat. Only a check whose lease *expired* (the worker stopped mid-run) is re-delivered, up
@@ -22,7 +28,7 @@ use rusqlite::{OptionalExtension, params};
 use shadowhunter_core::check::{Check, CheckId, CheckStatus};
 use shadowhunter_core::ports::{CheckStore, Clock, StoreError};
 use shadowhunter_core::{ErrorKind, Report};
-use tokio::sync::{Notify, Semaphore, watch};
+use tokio::sync::{Notify, Semaphore, mpsc, oneshot, watch};
 use tokio::task::JoinSet;
 use tracing::{Instrument, info, info_span, warn};
 
@@ -100,6 +106,14 @@ struct Inner {
     clock: Arc<dyn Clock>,
     config: QueueConfig,
     work: Notify,
+    depth: Arc<Depth>,
+    /// Submissions for the group-commit writer; dropping the last queue handle closes it and the writer ends.
+    writes: mpsc::Sender<Write>,
+}
+
+/// The in-memory queue depth, shared with the writer thread.
+#[derive(Default)]
+struct Depth {
     /// Queue rows plus the slots promised by live [`Reservation`]s: what `reserve` admits against, so it
     /// never reads the table. `reserve` raises it with a compare-and-swap (never past `max_depth`); it is
     /// lowered when a reservation is dropped or used for fewer rows than it held, and when rows are deleted.
@@ -107,6 +121,31 @@ struct Inner {
     /// Queue rows as this process knows them; changed only while the connection lock is held (in the same
     /// step as the rows), so [`SqliteQueue::depth`] can re-synchronise both counters with the table.
     rows: AtomicUsize,
+}
+
+/// Submissions the writer's channel holds before submitters wait for room.
+const PENDING_WRITES: usize = 1_024;
+/// The most queue rows one group commit writes; a bigger submission is committed alone.
+const MAX_GROUP_ROWS: usize = 1_024;
+
+/// One submission waiting for the group commit: its rows, and where to answer.
+struct Write {
+    checks: Vec<CheckRow>,
+    keys: Vec<String>,
+    enqueued_at: i64,
+    /// Reserved slots not yet turned into rows; given back if the write is dropped unapplied (refused, failed,
+    /// or never sent because the submitter went away).
+    slots: usize,
+    depth: Arc<Depth>,
+    done: Option<oneshot::Sender<Result<(), DbError>>>,
+}
+
+impl Drop for Write {
+    fn drop(&mut self) {
+        if self.slots > 0 {
+            sub_saturating(&self.depth.occupied, self.slots);
+        }
+    }
 }
 
 /// Lowers `counter` by `by`, stopping at zero.
@@ -129,14 +168,25 @@ impl SqliteQueue {
             Ok(conn.query_row("SELECT COUNT(*) FROM queue", [], |row| row.get::<_, i64>(0))?)
         })?;
         let rows = usize::try_from(rows).unwrap_or(0);
+        let depth = Arc::new(Depth {
+            occupied: AtomicUsize::new(rows),
+            rows: AtomicUsize::new(rows),
+        });
+        let (writes, pending) = mpsc::channel(PENDING_WRITES);
+        let db = store.db().clone();
+        let writer_depth = Arc::clone(&depth);
+        std::thread::Builder::new()
+            .name(format!("{}writer", crate::store::THREAD_PREFIX))
+            .spawn(move || write_groups(&db, &writer_depth, pending))
+            .map_err(|err| DbError::Corrupt(format!("cannot start the queue writer thread: {err}")))?;
         Ok(Self {
             inner: Arc::new(Inner {
                 db: store.db().clone(),
                 clock: store.clock(),
                 config,
                 work: Notify::new(),
-                occupied: AtomicUsize::new(rows),
-                rows: AtomicUsize::new(rows),
+                depth,
+                writes,
             }),
         })
     }
@@ -158,11 +208,11 @@ impl SqliteQueue {
                 let count = conn.query_row("SELECT COUNT(*) FROM queue", [], |row| row.get::<_, i64>(0))?;
                 let count = usize::try_from(count).unwrap_or(0);
                 // `rows` only changes under this lock, so the difference is exactly what others did.
-                let known = inner.rows.swap(count, Ordering::SeqCst);
+                let known = inner.depth.rows.swap(count, Ordering::SeqCst);
                 if count >= known {
-                    inner.occupied.fetch_add(count - known, Ordering::SeqCst);
+                    inner.depth.occupied.fetch_add(count - known, Ordering::SeqCst);
                 } else {
-                    sub_saturating(&inner.occupied, known - count);
+                    sub_saturating(&inner.depth.occupied, known - count);
                 }
                 Ok(count)
             })
@@ -179,6 +229,7 @@ impl SqliteQueue {
     pub async fn reserve(&self, slots: usize) -> Result<Reservation, QueueError> {
         let max_depth = self.inner.config.max_depth;
         self.inner
+            .depth
             .occupied
             .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |depth| {
                 depth.checked_add(slots).filter(|&wanted| wanted <= max_depth)
@@ -265,8 +316,8 @@ impl SqliteQueue {
                 let deleted = conn.execute("DELETE FROM queue WHERE check_id = ?1", [key])?;
                 // Under the lock, in the same step the row goes, so `depth` can re-synchronise exactly.
                 // Saturating: the row may be one another process queued, which this count never had.
-                sub_saturating(&inner.rows, deleted);
-                sub_saturating(&inner.occupied, deleted);
+                sub_saturating(&inner.depth.rows, deleted);
+                sub_saturating(&inner.depth.occupied, deleted);
                 Ok(())
             })
             .await?;
@@ -309,57 +360,144 @@ impl Reservation {
         self.write(rows, keys).await
     }
 
-    /// One transaction: insert `checks`, then queue `keys`; releases the slots the new rows do not take.
+    /// Hands `checks` and `keys` to the group-commit writer and waits for the commit: inserts `checks`, then
+    /// queues `keys`, in one savepoint of the group's transaction; the slots the new rows do not take are
+    /// released.
     async fn write(mut self, checks: Vec<CheckRow>, keys: Vec<String>) -> Result<(), QueueError> {
-        let inner = Arc::clone(&self.queue.inner);
-        let slots = std::mem::take(&mut self.slots);
-        let enqueued_at = millis(inner.clock.now());
-        let result = self
-            .queue
-            .inner
-            .db
-            .run(move |conn| {
-                let tx = conn.transaction()?;
-                for check in &checks {
-                    check.insert(&tx)?;
-                }
-                let mut added = 0;
-                {
-                    let mut insert = tx.prepare_cached(
-                        "INSERT INTO queue (check_id, enqueued_at, lease_until, attempts)
-                         VALUES (?1, ?2, NULL, 0) ON CONFLICT(check_id) DO NOTHING",
-                    )?;
-                    for key in &keys {
-                        added += insert.execute(params![key, enqueued_at])?;
-                    }
-                }
-                tx.commit()?;
-                // Under the lock, in the same step the rows appear: the reserved slots become rows, and
-                // slots not taken (ids already queued) are given back, so the depth never undercounts.
-                inner.rows.fetch_add(added, Ordering::SeqCst);
-                if added >= slots {
-                    inner.occupied.fetch_add(added - slots, Ordering::SeqCst);
-                } else {
-                    sub_saturating(&inner.occupied, slots - added);
-                }
-                Ok(())
-            })
-            .await;
-        if let Err(err) = result {
-            // The transaction rolled back; the slots were not released inside it.
-            self.slots = slots;
-            return Err(err.into());
+        let inner = &self.queue.inner;
+        let (done, committed) = oneshot::channel();
+        let write = Write {
+            checks,
+            keys,
+            enqueued_at: millis(inner.clock.now()),
+            // From here the write owns the slots: it releases them if it is never applied.
+            slots: std::mem::take(&mut self.slots),
+            depth: Arc::clone(&inner.depth),
+            done: Some(done),
+        };
+        if inner.writes.send(write).await.is_err() {
+            return Err(DbError::WriterStopped.into());
         }
+        committed.await.map_err(|_| DbError::WriterStopped)??;
         // notify_one stores a permit when no worker is waiting, so a wake-up between polls is not lost.
-        self.queue.inner.work.notify_one();
+        inner.work.notify_one();
         Ok(())
     }
+}
+
+/// The writer thread: takes the submissions waiting, commits them as one transaction, answers each; ends when
+/// every queue handle (and so the channel) is gone.
+fn write_groups(db: &crate::store::Db, depth: &Depth, mut pending: mpsc::Receiver<Write>) {
+    while let Some(first) = pending.blocking_recv() {
+        let mut rows = first.keys.len();
+        let mut group = vec![first];
+        while rows < MAX_GROUP_ROWS {
+            let Ok(next) = pending.try_recv() else {
+                break;
+            };
+            rows += next.keys.len();
+            group.push(next);
+        }
+        let started = std::time::Instant::now();
+        let committed = db.run_now(|conn| commit_group(conn, depth, &mut group));
+        let metrics = crate::metrics::metrics();
+        metrics.queue_commit.observe(started.elapsed());
+        match committed {
+            Ok(outcomes) => {
+                metrics.queue_commits.inc();
+                metrics.queue_committed_checks.add(rows as u64);
+                for (write, outcome) in group.iter_mut().zip(outcomes) {
+                    answer(write, outcome);
+                }
+            }
+            Err(err) => {
+                // Nothing of the group was committed; each submitter gets the failure (and its slots back).
+                let (message, retryable) = (err.to_string(), err.kind() == ErrorKind::Retryable);
+                for write in &mut group {
+                    answer(
+                        write,
+                        Err(DbError::GroupCommit {
+                            message: message.clone(),
+                            retryable,
+                        }),
+                    );
+                }
+            }
+        }
+    }
+}
+
+fn answer(write: &mut Write, outcome: Result<(), DbError>) {
+    if let Some(done) = write.done.take() {
+        // The submitter may have gone away; its rows are committed (or not) either way.
+        let _ = done.send(outcome);
+    }
+}
+
+/// One transaction for the group, a savepoint per submission: a submission that fails (a check id unknown to
+/// the store, say) is rolled back alone and answered with its error. After the commit, each applied write's
+/// slots become its new rows, under the connection lock as [`SqliteQueue::depth`] requires.
+fn commit_group(
+    conn: &mut rusqlite::Connection,
+    depth: &Depth,
+    group: &mut [Write],
+) -> Result<Vec<Result<(), DbError>>, DbError> {
+    let mut tx = conn.transaction()?;
+    let mut applied = Vec::with_capacity(group.len());
+    for write in group.iter() {
+        let savepoint = tx.savepoint()?;
+        match insert_write(&savepoint, write) {
+            Ok(added) => {
+                savepoint.commit()?;
+                applied.push(Ok(added));
+            }
+            Err(err) => {
+                // Rolls the savepoint's statements back (its drop behaviour) and releases it.
+                savepoint.finish()?;
+                applied.push(Err(err));
+            }
+        }
+    }
+    tx.commit()?;
+    Ok(group
+        .iter_mut()
+        .zip(applied)
+        .map(|(write, outcome)| {
+            let added = outcome?;
+            let slots = std::mem::take(&mut write.slots);
+            // Reserved slots become rows, and slots not taken (ids already queued) are given back, so the depth
+            // never undercounts.
+            depth.rows.fetch_add(added, Ordering::SeqCst);
+            if added >= slots {
+                depth.occupied.fetch_add(added - slots, Ordering::SeqCst);
+            } else {
+                sub_saturating(&depth.occupied, slots - added);
+            }
+            Ok(())
+        })
+        .collect())
+}
+
+/// Inserts a submission's checks, then queues its keys; the number of queue rows it added.
+fn insert_write(conn: &rusqlite::Connection, write: &Write) -> Result<usize, DbError> {
+    for check in &write.checks {
+        check.insert(conn)?;
+    }
+    let mut insert = conn.prepare_cached(
+        "INSERT INTO queue (check_id, enqueued_at, lease_until, attempts)
+         VALUES (?1, ?2, NULL, 0) ON CONFLICT(check_id) DO NOTHING",
+    )?;
+    let mut added = 0;
+    for key in &write.keys {
+        added += insert.execute(params![key, write.enqueued_at])?;
+    }
+    Ok(added)
 }
 
 impl Drop for Reservation {
     fn drop(&mut self) {
         if self.slots > 0 {
-            sub_saturating(&self.queue.inner.occupied, self.slots);
+            sub_saturating(&self.queue.inner.depth.occupied, self.slots);
         }
     }
 }
@@ -662,6 +800,84 @@ pub(crate) mod tests {
         let unique: HashSet<_> = all.iter().cloned().collect();
         assert_eq!(all.len(), ids.len(), "every check claimed exactly once");
         assert_eq!(unique, ids.into_iter().collect::<HashSet<_>>());
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn concurrent_submissions_are_all_committed_and_counted() {
+        let store = SqliteStore::in_memory().unwrap();
+        let queue = SqliteQueue::open(
+            &store,
+            QueueConfig {
+                max_depth: 1_000,
+                ..config()
+            },
+        )
+        .unwrap();
+        let checks: Vec<Check> = (0..300).map(|n| check(&format!("Company {n} Ltd"))).collect();
+        let mut submitters = JoinSet::new();
+        for check in checks.clone() {
+            let queue = queue.clone();
+            submitters.spawn(async move { queue.submit(std::slice::from_ref(&check)).await });
+        }
+        while let Some(submitted) = submitters.join_next().await {
+            submitted.unwrap().unwrap();
+        }
+        for check in &checks {
+            assert_eq!(
+                store.get_check(&check.id).await.unwrap().map(|record| record.status),
+                Some(CheckStatus::Queued)
+            );
+        }
+        assert_eq!(queue.inner.depth.occupied.load(Ordering::SeqCst), 300);
+        assert_eq!(queue.depth().await.unwrap(), 300);
+    }
+
+    #[tokio::test]
+    async fn a_failing_submission_is_rolled_back_alone_within_its_group() {
+        let store = SqliteStore::in_memory().unwrap();
+        let queue = SqliteQueue::open(&store, config()).unwrap();
+        let depth = Arc::clone(&queue.inner.depth);
+        let write = |checks: &[Check], keys: Vec<String>| {
+            depth.occupied.fetch_add(keys.len(), Ordering::SeqCst);
+            Write {
+                checks: checks
+                    .iter()
+                    .map(|check| CheckRow::new(check, crate::store::timestamp(Utc::now())).unwrap())
+                    .collect(),
+                slots: keys.len(),
+                keys,
+                enqueued_at: 0,
+                depth: Arc::clone(&depth),
+                done: None,
+            }
+        };
+        let (first, second) = (check("First Ltd"), check("Second Ltd"));
+        let unknown = check("Never Stored Ltd");
+        let mut group = vec![
+            write(std::slice::from_ref(&first), vec![first.id.to_string()]),
+            // Queueing a check the store does not hold breaks the foreign key.
+            write(&[], vec![unknown.id.to_string()]),
+            write(std::slice::from_ref(&second), vec![second.id.to_string()]),
+        ];
+        let outcomes = store
+            .db()
+            .run_now(|conn| commit_group(conn, &depth, &mut group))
+            .unwrap();
+        assert!(outcomes[0].is_ok() && outcomes[2].is_ok(), "{outcomes:?}");
+        assert!(outcomes[1].is_err(), "{outcomes:?}");
+        drop(group);
+        assert_eq!(
+            depth.occupied.load(Ordering::SeqCst),
+            2,
+            "the failed write's slot is given back"
+        );
+        assert_eq!(queue.depth().await.unwrap(), 2);
+        let claimed: HashSet<CheckId> = [queue.claim().await.unwrap(), queue.claim().await.unwrap()]
+            .into_iter()
+            .flatten()
+            .map(|claim| claim.check_id)
+            .collect();
+        assert_eq!(claimed, HashSet::from([first.id, second.id]));
     }
 
     #[tokio::test]

@@ -16,6 +16,7 @@
 //! serial within the process; WAL and the busy timeout keep a second process (the CLI) safe.
 
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
@@ -78,6 +79,11 @@ pub enum DbError {
     UnknownCheck(CheckId),
     #[error("database task did not finish: {0}")]
     Task(#[from] tokio::task::JoinError),
+    #[error("the queue's database writer has stopped")]
+    WriterStopped,
+    /// The group commit a submission was part of failed; nothing of the group was written.
+    #[error("the group commit failed: {message}")]
+    GroupCommit { message: String, retryable: bool },
 }
 
 impl DbError {
@@ -92,6 +98,7 @@ impl DbError {
         );
         match self {
             _ if busy => ErrorKind::Retryable,
+            DbError::GroupCommit { retryable: true, .. } => ErrorKind::Retryable,
             DbError::UnknownCheck(_) => ErrorKind::NotFound,
             _ => ErrorKind::Fatal,
         }
@@ -111,29 +118,53 @@ impl From<DbError> for StoreError {
 #[derive(Clone)]
 pub(crate) struct Db {
     conn: Arc<Mutex<Connection>>,
+    /// Frames in the WAL when the background checkpointer last looked (0 without one: in memory).
+    wal_frames: Arc<AtomicI64>,
 }
 
 impl Db {
+    fn new(conn: Connection) -> Self {
+        Self {
+            conn: Arc::new(Mutex::new(conn)),
+            wal_frames: Arc::default(),
+        }
+    }
+
     /// Runs `work` on the connection in a blocking thread.
     pub(crate) async fn run<T, F>(&self, work: F) -> Result<T, DbError>
     where
         T: Send + 'static,
         F: FnOnce(&mut Connection) -> Result<T, DbError> + Send + 'static,
     {
-        let conn = Arc::clone(&self.conn);
-        tokio::task::spawn_blocking(move || {
-            // A panic while holding the lock leaves no half-applied write (the open transaction
-            // rolls back on drop), so a poisoned lock is safe to keep using.
-            let mut guard = conn.lock().unwrap_or_else(PoisonError::into_inner);
-            work(&mut guard)
-        })
-        .await?
+        let db = self.clone();
+        tokio::task::spawn_blocking(move || db.run_now(work)).await?
     }
 
-    /// Runs `work` on the connection on the current thread; for start-up only.
+    /// Runs `work` on the connection on the current thread (start-up, and the queue's writer thread).
     pub(crate) fn run_now<T>(&self, work: impl FnOnce(&mut Connection) -> Result<T, DbError>) -> Result<T, DbError> {
+        // A panic while holding the lock leaves no half-applied write (the open transaction
+        // rolls back on drop), so a poisoned lock is safe to keep using.
         let mut guard = self.conn.lock().unwrap_or_else(PoisonError::into_inner);
-        work(&mut guard)
+        let result = work(&mut guard);
+        self.restart_wal_if_long(&guard);
+        result
+    }
+
+    /// Lets the WAL start over once it has grown past [`RESTART_WAL_FRAMES`].
+    ///
+    /// The background checkpointer copies frames beside the writer, but under steady writes a commit always lands
+    /// while it works, so its checkpoint never covers the whole WAL and SQLite never rewinds it: the file would
+    /// grow for as long as the load lasts. Here, holding the process's only connection, no commit can land: this
+    /// checkpoint copies the few frames the background one has not (and syncs), and the next transaction writes
+    /// the WAL from its start again. It costs one short stall per [`RESTART_WAL_FRAMES`] written.
+    fn restart_wal_if_long(&self, conn: &Connection) {
+        if self.wal_frames.load(Ordering::Relaxed) <= RESTART_WAL_FRAMES {
+            return;
+        }
+        self.wal_frames.store(0, Ordering::Relaxed);
+        if let Err(err) = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(())) {
+            tracing::warn!(error = %err, "WAL checkpoint before a restart failed; the WAL keeps growing for now");
+        }
     }
 }
 
@@ -156,7 +187,14 @@ impl SqliteStore {
                 source,
             })?;
         }
-        Self::with_connection(Connection::open(path)?)
+        let store = Self::with_connection(Connection::open(path)?)?;
+        if start_checkpointer(path, &store.db) {
+            // The background checkpointer copies the WAL into the file; commits no longer stop to do it.
+            store
+                .db
+                .run_now(|conn| Ok(conn.pragma_update(None, "wal_autocheckpoint", 0)?))?;
+        }
+        Ok(store)
     }
 
     /// A private in-memory database, gone when the last clone is dropped; for tests.
@@ -173,9 +211,7 @@ impl SqliteStore {
         conn.pragma_update(None, "foreign_keys", true)?;
         conn.execute_batch(SCHEMA)?;
         Ok(Self {
-            db: Db {
-                conn: Arc::new(Mutex::new(conn)),
-            },
+            db: Db::new(conn),
             clock: Arc::new(SystemClock),
         })
     }
@@ -197,6 +233,47 @@ impl SqliteStore {
     fn now_text(&self) -> String {
         timestamp(self.clock.now())
     }
+}
+
+/// The name prefix of the store's own threads (the queue's writer, the WAL checkpointer), so a profile or the
+/// bench can count their CPU as the service's.
+pub const THREAD_PREFIX: &str = "sqlite-";
+
+/// The WAL length (in pages, 4 KiB each) past which it is made to start over: 32 MiB.
+const RESTART_WAL_FRAMES: i64 = 8_192;
+
+/// How often the background checkpointer copies committed WAL frames into the database file.
+const CHECKPOINT_EVERY: Duration = Duration::from_millis(250);
+
+/// Starts a thread that checkpoints the WAL of the file at `path` from its own connection, until `db` is dropped;
+/// false when it could not (the connection then keeps SQLite's automatic checkpoints).
+///
+/// SQLite's automatic checkpoint runs inside the `COMMIT` that crosses 1,000 WAL pages, on the committing
+/// connection: that commit copies the WAL into the file and waits for two `fsync`s while it holds the store's
+/// only connection, stalling every request queued behind it (tens of milliseconds here). A `PASSIVE` checkpoint
+/// from a second connection does the same work beside the writer, which keeps appending to the WAL meanwhile.
+fn start_checkpointer(path: &Path, db: &Db) -> bool {
+    let Ok(conn) = Connection::open(path) else {
+        return false;
+    };
+    if conn.busy_timeout(BUSY_TIMEOUT).is_err() {
+        return false;
+    }
+    let alive = Arc::downgrade(&db.conn);
+    let wal_frames = Arc::clone(&db.wal_frames);
+    std::thread::Builder::new()
+        .name(format!("{THREAD_PREFIX}checkpoint"))
+        .spawn(move || {
+            while alive.strong_count() > 0 {
+                std::thread::sleep(CHECKPOINT_EVERY);
+                // The second column is the WAL's length in frames.
+                match conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |row| row.get::<_, i64>(1)) {
+                    Ok(frames) => wal_frames.store(frames, Ordering::Relaxed),
+                    Err(err) => tracing::warn!(error = %err, "WAL checkpoint failed; retrying"),
+                }
+            }
+        })
+        .is_ok()
 }
 
 /// RFC 3339 with as many fractional digits as needed, so a `DateTime<Utc>` round-trips exactly.

@@ -19,6 +19,41 @@ struct Phase {
     run: LoadRun,
     server_cpu: Duration,
     client_cpu: Duration,
+    commits: GroupCommits,
+}
+
+/// The queue writer's group commits during a phase (none against the baseline).
+#[derive(Debug, Clone, Copy, Default)]
+struct GroupCommits {
+    commits: u64,
+    checks: u64,
+    time: Duration,
+    /// Commits that took more than 10 ms and 25 ms: the stalls behind the latency tail.
+    over_10ms: u64,
+    over_25ms: u64,
+}
+
+impl GroupCommits {
+    fn now() -> Self {
+        let metrics = crate::metrics::metrics();
+        Self {
+            commits: metrics.queue_commits.get(),
+            checks: metrics.queue_committed_checks.get(),
+            time: metrics.queue_commit.sum(),
+            over_10ms: metrics.queue_commit.count_above(Duration::from_millis(10)),
+            over_25ms: metrics.queue_commit.count_above(Duration::from_millis(25)),
+        }
+    }
+
+    fn since(&self, earlier: &Self) -> Self {
+        Self {
+            commits: self.commits - earlier.commits,
+            checks: self.checks - earlier.checks,
+            time: self.time.saturating_sub(earlier.time),
+            over_10ms: self.over_10ms - earlier.over_10ms,
+            over_25ms: self.over_25ms - earlier.over_25ms,
+        }
+    }
 }
 
 impl Phase {
@@ -45,13 +80,28 @@ impl Phase {
         );
         println!("  {:<28} latency  {}", "", line(latency));
         println!("  {:<28} service  {}", "", line(service));
+        let requests = self.run.count_status(202).max(1) as f64;
         println!(
-            "  {:<28} CPU server {:.2} s, client {:.2} s; sends that waited for a free connection: {}",
+            "  {:<28} CPU server {:.2} s ({:.0} µs/request), client {:.2} s ({:.0} µs/request); sends that waited for a free connection: {}",
             "",
             self.server_cpu.as_secs_f64(),
+            self.server_cpu.as_secs_f64() * 1e6 / requests,
             self.client_cpu.as_secs_f64(),
+            self.client_cpu.as_secs_f64() * 1e6 / requests,
             self.run.delayed_by_client
         );
+        let commits = self.commits;
+        if commits.commits > 0 {
+            println!(
+                "  {:<28} group commits {}: {:.1} checks and {:.3} ms each on average; {} took over 10 ms, {} over 25 ms",
+                "",
+                commits.commits,
+                commits.checks as f64 / commits.commits as f64,
+                commits.time.as_secs_f64() * 1e3 / commits.commits as f64,
+                commits.over_10ms,
+                commits.over_25ms
+            );
+        }
     }
 }
 
@@ -65,6 +115,7 @@ async fn phase(
     connections: usize,
 ) -> Phase {
     let before = CpuSnapshot::now();
+    let commits_before = GroupCommits::now();
     let run = match rate {
         Some(rate) => {
             let schedule = OpenLoop::new(f64::from(rate), duration);
@@ -78,6 +129,7 @@ async fn phase(
         run,
         server_cpu: spent.server,
         client_cpu: spent.client,
+        commits: GroupCommits::now().since(&commits_before),
     }
 }
 

@@ -109,7 +109,8 @@ fn status_kib(field: &str) -> u64 {
 /// CPU spent between two [`CpuSnapshot`]s, split by where it went.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct CpuSpent {
-    /// The service under test: the API, the worker pool, SQLite and the provider clients (`bench-server` threads).
+    /// The service under test: the API, the worker pool, SQLite and the provider clients (`bench-server` threads,
+    /// and the store's own `sqlite-` threads).
     pub server: Duration,
     /// The sandbox standing in for the providers (`bench-sandbox` threads).
     pub sandbox: Duration,
@@ -129,7 +130,11 @@ pub struct CpuSnapshot {
 impl CpuSnapshot {
     pub fn now() -> Self {
         Self {
-            threads: thread_cpu(&[super::SERVER_THREADS, super::SANDBOX_THREADS]),
+            threads: thread_cpu(&[
+                super::SERVER_THREADS,
+                super::SANDBOX_THREADS,
+                crate::store::THREAD_PREFIX,
+            ]),
             process: process_cpu(),
         }
     }
@@ -137,9 +142,9 @@ impl CpuSnapshot {
     pub fn since(&self, earlier: &CpuSnapshot) -> CpuSpent {
         let delta = |index: usize| self.threads[index].saturating_sub(earlier.threads[index]);
         CpuSpent {
-            server: delta(0),
+            server: delta(0) + delta(2),
             sandbox: delta(1),
-            client: delta(2),
+            client: delta(3),
             process: self.process.saturating_sub(earlier.process),
         }
     }
