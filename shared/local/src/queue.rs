@@ -205,7 +205,9 @@ impl SqliteQueue {
             .inner
             .db
             .run(move |conn| {
-                let count = conn.query_row("SELECT COUNT(*) FROM queue", [], |row| row.get::<_, i64>(0))?;
+                let count = conn
+                    .prepare_cached("SELECT COUNT(*) FROM queue")?
+                    .query_row([], |row| row.get::<_, i64>(0))?;
                 let count = usize::try_from(count).unwrap_or(0);
                 // `rows` only changes under this lock, so the difference is exactly what others did.
                 let known = inner.depth.rows.swap(count, Ordering::SeqCst);
@@ -256,16 +258,17 @@ impl SqliteQueue {
             .run(move |conn| {
                 // One statement: SQLite runs it under the write lock, so no two claimers get the same row.
                 let row = conn
-                    .query_row(
+                    .prepare_cached(
                         "UPDATE queue SET lease_until = ?1, attempts = attempts + 1
                          WHERE check_id = (
                              SELECT check_id FROM queue
                              WHERE lease_until IS NULL OR lease_until <= ?2
                              ORDER BY enqueued_at, rowid LIMIT 1)
                          RETURNING check_id, attempts",
-                        params![millis(lease_until), millis(now)],
-                        |row| Ok((row.get::<_, String>(0)?, row.get::<_, u32>(1)?)),
-                    )
+                    )?
+                    .query_row(params![millis(lease_until), millis(now)], |row| {
+                        Ok((row.get::<_, String>(0)?, row.get::<_, u32>(1)?))
+                    })
                     .optional()?;
                 match row {
                     None => Ok(None),
@@ -287,10 +290,8 @@ impl SqliteQueue {
         self.inner
             .db
             .run(move |conn| {
-                conn.execute(
-                    "UPDATE queue SET lease_until = ?2 WHERE check_id = ?1",
-                    params![key, lease_until],
-                )?;
+                conn.prepare_cached("UPDATE queue SET lease_until = ?2 WHERE check_id = ?1")?
+                    .execute(params![key, lease_until])?;
                 Ok(())
             })
             .await?;
@@ -313,7 +314,9 @@ impl SqliteQueue {
         self.inner
             .db
             .run(move |conn| {
-                let deleted = conn.execute("DELETE FROM queue WHERE check_id = ?1", [key])?;
+                let deleted = conn
+                    .prepare_cached("DELETE FROM queue WHERE check_id = ?1")?
+                    .execute([key])?;
                 // Under the lock, in the same step the row goes, so `depth` can re-synchronise exactly.
                 // Saturating: the row may be one another process queued, which this count never had.
                 sub_saturating(&inner.depth.rows, deleted);
