@@ -1,9 +1,8 @@
-//! Cold-start wiring shared by the binaries: tracing, the AWS clients, the store, the providers and the LLM.
+//! Cold-start wiring shared by the binaries: tracing, the AWS clients, the store and the providers.
 
 use std::sync::Arc;
 
 use shadowhunter_aws::{DynamoResponseCache, DynamoStore};
-use shadowhunter_core::llm::Llm;
 use shadowhunter_core::ports::{CheckStore, Providers};
 use shadowhunter_providers::resilient::{CacheSettings, NoObserver, Resilience};
 use shadowhunter_providers::{LimitsTable, ProviderConfig};
@@ -49,15 +48,4 @@ pub fn providers(sdk: &aws_config::SdkConfig) -> Result<Providers, config::Confi
     let resilience = Resilience::new(LimitsTable::from_env(), Some(cache), Arc::new(NoObserver));
     let client = shadowhunter_providers::http::client();
     Ok(ProviderConfig::from_env().build_with(&client, |adapter| resilience.wrap(adapter, "")))
-}
-
-/// The LLM configured in the environment (`LLM_BASE_URL`, `LLM_MODEL`, …), if any.
-pub fn llm() -> anyhow::Result<Option<Arc<dyn Llm>>> {
-    let config = shadowhunter_providers::llm::LlmConfig::from_env()?;
-    Ok(config.map(|config| {
-        Arc::new(shadowhunter_providers::llm::OpenAiCompatible::new(
-            shadowhunter_providers::http::client(),
-            config,
-        )) as Arc<dyn Llm>
-    }))
 }

@@ -18,7 +18,7 @@ async fn main() -> Result<(), lambda_runtime::Error> {
         store: wiring::store(&sdk)?,
         clock: Arc::new(SystemClock),
         providers: wiring::providers(&sdk)?,
-        llm: wiring::llm()?,
+        llm: shadowhunter_providers::llm::client_from_env()?,
     });
     lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| {
         let deps = Arc::clone(&deps);

@@ -27,20 +27,6 @@ impl ProviderSource {
     }
 }
 
-/// The LLM configured in the environment (`LLM_BASE_URL`, `LLM_MODEL`, …), or `None` for the deterministic judge.
-pub fn llm_from_env() -> anyhow::Result<Option<Arc<dyn Llm>>> {
-    let config = shadowhunter_providers::llm::LlmConfig::from_env()?;
-    Ok(config.map(llm_client))
-}
-
-/// An OpenAI-compatible client for `config`, sharing the providers' HTTP client settings.
-pub fn llm_client(config: shadowhunter_providers::llm::LlmConfig) -> Arc<dyn Llm> {
-    Arc::new(shadowhunter_providers::llm::OpenAiCompatible::new(
-        shadowhunter_providers::http::client(),
-        config,
-    ))
-}
-
 /// Runs a check through the state machine (`crate::workflow`), storing evidence, verdicts and the report as it
 /// goes.
 pub struct PipelineRunner {

@@ -120,7 +120,7 @@ async fn main() {
                 if let Ok(key) = std::env::var("LLM_API_KEY") {
                     config = config.with_api_key(key);
                 }
-                shadowhunter_local::app::llm_client(config)
+                shadowhunter_providers::llm::client(config)
             });
             run_eval(&dir, now.as_deref(), parallel, llm).await
         }
@@ -179,7 +179,7 @@ async fn check(file: &Path, format: Format, sandbox: Option<&Path>, now: Option<
         providers,
         store,
         clock,
-        llm: shadowhunter_local::app::llm_from_env()?,
+        llm: shadowhunter_providers::llm::client_from_env()?,
     };
     let report = runner.run(&check).await?;
     match format {

@@ -13,7 +13,7 @@ use shadowhunter_providers::{LimitsTable, ProviderConfig};
 use shadowhunter_sandbox::LatencyProfile;
 
 use crate::api::{ApiState, router};
-use crate::app::{PipelineRunner, ProviderSource, llm_from_env};
+use crate::app::{PipelineRunner, ProviderSource};
 use crate::metrics::{MeteredLlm, provider_observer};
 use crate::queue::{QueueConfig, SqliteQueue, WorkerPool};
 use crate::response_cache::SqliteResponseCache;
@@ -136,7 +136,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
             ProviderSource::Configured(config.build_with(&client, |adapter| resilience.wrap(adapter, "")))
         }
     };
-    let llm = llm_from_env()?.map(|llm| Arc::new(MeteredLlm::new(llm)) as Arc<dyn Llm>);
+    let llm = shadowhunter_providers::llm::client_from_env()?.map(|llm| Arc::new(MeteredLlm::new(llm)) as Arc<dyn Llm>);
     let store: Arc<dyn CheckStore> = Arc::new(store);
     let runner = Arc::new(PipelineRunner {
         providers,

@@ -208,6 +208,16 @@ fn parse<T: std::str::FromStr>(
         .transpose()
 }
 
+/// An OpenAI-compatible client for `config`, on the providers' HTTP client settings.
+pub fn client(config: LlmConfig) -> std::sync::Arc<dyn shadowhunter_core::llm::Llm> {
+    std::sync::Arc::new(OpenAiCompatible::new(crate::http::client(), config))
+}
+
+/// The LLM configured in the environment (`LLM_BASE_URL`, `LLM_MODEL`, …), or `None` for the deterministic judge.
+pub fn client_from_env() -> Result<Option<std::sync::Arc<dyn shadowhunter_core::llm::Llm>>, LlmConfigError> {
+    Ok(LlmConfig::from_env()?.map(client))
+}
+
 #[cfg(test)]
 mod tests {
     use std::collections::HashMap;
