@@ -38,9 +38,7 @@ struct Deployment {
 impl Deployment {
     async fn create() -> Self {
         let sdk = moto::sdk().await;
-        let dynamodb = aws_sdk_dynamodb::Client::new(&sdk);
-        let table = moto::unique_name("checks");
-        shadowhunter_aws::create_table(&dynamodb, &table).await.expect("table");
+        let (dynamodb, table) = moto::fresh_table("checks").await;
         let sqs = aws_sdk_sqs::Client::new(&sdk);
         let queue_url = sqs
             .create_queue()

@@ -53,6 +53,16 @@ pub async fn sdk() -> aws_config::SdkConfig {
     shadowhunter_aws::sdk_config(Some(endpoint())).await
 }
 
+/// A DynamoDB client and a fresh table of this test's own, as the template declares it.
+pub async fn fresh_table(prefix: &str) -> (aws_sdk_dynamodb::Client, String) {
+    let client = aws_sdk_dynamodb::Client::new(&sdk().await);
+    let table = unique_name(prefix);
+    shadowhunter_aws::create_table(&client, &table)
+        .await
+        .expect("the table is created on moto");
+    (client, table)
+}
+
 fn start() -> Result<Server, String> {
     if let Ok(endpoint) = std::env::var("MOTO_ENDPOINT") {
         let address = socket_address(&endpoint)

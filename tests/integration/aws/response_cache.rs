@@ -1,7 +1,7 @@
 //! The `ResponseCache` contract, run against `SqliteResponseCache` and against `DynamoResponseCache` on moto.
 
 use chrono::{DateTime, Utc};
-use shadowhunter_aws::{DynamoResponseCache, create_table};
+use shadowhunter_aws::DynamoResponseCache;
 use shadowhunter_local::response_cache::SqliteResponseCache;
 use shadowhunter_local::store::SqliteStore;
 use shadowhunter_providers::resilient::ResponseCache;
@@ -13,37 +13,12 @@ fn sqlite() -> SqliteResponseCache {
 }
 
 async fn dynamodb() -> DynamoResponseCache {
-    let client = aws_sdk_dynamodb::Client::new(&moto::sdk().await);
-    let table = moto::unique_name("cache");
-    create_table(&client, &table)
-        .await
-        .expect("the table is created on moto");
+    let (client, table) = moto::fresh_table("cache").await;
     DynamoResponseCache::new(client, table)
 }
 
-/// Runs each contract function against both adapters.
-macro_rules! response_cache_contract {
-    ($($name:ident),+ $(,)?) => {
-        mod sqlite {
-            $(
-                #[tokio::test]
-                async fn $name() {
-                    super::$name(&super::sqlite()).await;
-                }
-            )+
-        }
-        mod dynamodb {
-            $(
-                #[tokio::test]
-                async fn $name() {
-                    super::$name(&super::dynamodb().await).await;
-                }
-            )+
-        }
-    };
-}
-
-response_cache_contract!(
+contract_against_both!(
+    sqlite, dynamodb;
     a_filed_answer_is_read_back_with_its_expiry,
     an_expired_answer_is_a_miss,
     a_second_put_replaces_the_answer,

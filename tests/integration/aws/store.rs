@@ -19,37 +19,12 @@ fn sqlite() -> SqliteStore {
 
 /// A fresh DynamoDB store: its own table on the shared moto server.
 async fn dynamodb() -> DynamoStore {
-    let client = aws_sdk_dynamodb::Client::new(&moto::sdk().await);
-    let table = moto::unique_name("checks");
-    create_table(&client, &table)
-        .await
-        .expect("the table is created on moto");
+    let (client, table) = moto::fresh_table("checks").await;
     DynamoStore::new(client, table)
 }
 
-/// Runs each contract function against both adapters: `sqlite::<name>` and `dynamodb::<name>`.
-macro_rules! check_store_contract {
-    ($($name:ident),+ $(,)?) => {
-        mod sqlite {
-            $(
-                #[tokio::test]
-                async fn $name() {
-                    super::$name(&super::sqlite()).await;
-                }
-            )+
-        }
-        mod dynamodb {
-            $(
-                #[tokio::test]
-                async fn $name() {
-                    super::$name(&super::dynamodb().await).await;
-                }
-            )+
-        }
-    };
-}
-
-check_store_contract!(
+contract_against_both!(
+    sqlite, dynamodb;
     a_check_round_trips_with_its_request_and_arrival_time,
     an_unknown_check_reads_as_nothing,
     inserting_the_same_check_twice_changes_nothing,
