@@ -13,7 +13,7 @@ use crate::channel::Channel;
 use crate::check::{Check, CheckId, CheckStatus};
 use crate::evidence::Evidence;
 use crate::flags::Flag;
-use crate::judge::{DETERMINISTIC, judge_channel};
+use crate::judge::judge_channel;
 use crate::llm::{Llm, LlmUsage};
 use crate::pipeline::{collect, investigate, review, summarize_profiled};
 use crate::ports::{CheckStore, Clock, Providers, StoreError};
@@ -374,16 +374,9 @@ fn branch_failed(channel: Channel, outcome: Option<&ChannelOutcome>) -> ChannelV
         },
         _ => "its step did not finish".to_string(),
     };
-    ChannelVerdict {
+    ChannelVerdict::without_evidence(
         channel,
-        verdict: Verdict::Unavailable,
-        reason: format!("{channel} could not be searched: {why}"),
-        fields: Vec::new(),
-        flags: Vec::new(),
-        evidence: Vec::new(),
-        calls: Vec::new(),
-        adverse_media: Vec::new(),
-        elapsed_ms: 0,
-        evaluator: DETERMINISTIC.into(),
-    }
+        Verdict::Unavailable,
+        format!("{channel} could not be searched: {why}"),
+    )
 }

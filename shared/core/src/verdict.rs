@@ -87,6 +87,24 @@ pub struct ChannelVerdict {
     pub evaluator: String,
 }
 
+impl ChannelVerdict {
+    /// A verdict of the deterministic judge that cites nothing: a channel whose step failed, or a test's verdict.
+    pub fn without_evidence(channel: Channel, verdict: Verdict, reason: impl Into<String>) -> Self {
+        Self {
+            channel,
+            verdict,
+            reason: reason.into(),
+            fields: Vec::new(),
+            flags: Vec::new(),
+            evidence: Vec::new(),
+            calls: Vec::new(),
+            adverse_media: Vec::new(),
+            elapsed_ms: 0,
+            evaluator: crate::judge::DETERMINISTIC.into(),
+        }
+    }
+}
+
 /// A finding as the report cites it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct EvidenceRef {

@@ -590,18 +590,7 @@ pub(crate) mod tests {
     }
 
     pub(crate) fn verdict(channel: Channel, verdict: Verdict, reason: &str) -> ChannelVerdict {
-        ChannelVerdict {
-            channel,
-            verdict,
-            reason: reason.to_string(),
-            fields: Vec::new(),
-            flags: Vec::new(),
-            evidence: Vec::new(),
-            calls: Vec::new(),
-            adverse_media: Vec::new(),
-            elapsed_ms: 0,
-            evaluator: "deterministic".to_string(),
-        }
+        ChannelVerdict::without_evidence(channel, verdict, reason)
     }
 
     /// The report the summary step writes for these verdicts.
