@@ -93,6 +93,11 @@ pub trait CheckStore: Send + Sync {
     /// Saves a new check as queued; saving the same id again changes nothing.
     async fn insert_check(&self, check: &Check) -> Result<(), StoreError>;
     async fn get_check(&self, id: &CheckId) -> Result<Option<CheckRecord>, StoreError>;
+    /// The check as it was accepted — id, request, receipt time — without its status or report. These never
+    /// change once stored, so an adapter may answer from a copy it already holds.
+    async fn get_submitted(&self, id: &CheckId) -> Result<Option<Check>, StoreError> {
+        Ok(self.get_check(id).await?.map(|record| record.check))
+    }
     async fn set_status(&self, id: &CheckId, status: CheckStatus, error: Option<&str>) -> Result<(), StoreError>;
     /// Marks a queued check running, atomically; false when it was not queued (another delivery of the same
     /// check claimed it first, or it finished). Express executions are not deduplicated by name, so this is what

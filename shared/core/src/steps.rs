@@ -145,9 +145,8 @@ impl From<StoreError> for StepError {
 
 async fn load_check(store: &dyn CheckStore, id: &CheckId) -> Result<Check, StepError> {
     store
-        .get_check(id)
+        .get_submitted(id)
         .await?
-        .map(|record| record.check)
         .ok_or_else(|| StepError::CheckNotFound(id.clone()))
 }
 

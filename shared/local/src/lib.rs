@@ -6,6 +6,7 @@ pub mod bench;
 pub mod capacity;
 pub mod demo;
 pub mod eval;
+pub mod execution_store;
 pub mod metrics;
 pub mod queue;
 pub mod render;

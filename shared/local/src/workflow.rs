@@ -6,6 +6,7 @@
 use std::collections::BTreeMap;
 use std::sync::{Arc, LazyLock};
 
+use crate::execution_store::ExecutionStore;
 use async_trait::async_trait;
 use serde_json::Value;
 use shadowhunter_core::llm::Llm;
@@ -49,6 +50,7 @@ pub enum ExecutionError {
 }
 
 /// The Lambda functions, in process: each task goes to [`steps::run_task`] with the local ports.
+#[derive(Clone)]
 pub struct LocalFunctions {
     pub store: Arc<dyn CheckStore>,
     pub clock: Arc<dyn Clock>,
@@ -79,8 +81,8 @@ impl TaskInvoker for LocalFunctions {
 
 /// Runs stored checks through the state machine.
 pub struct LocalStateMachine {
-    store: Arc<dyn CheckStore>,
-    executor: Executor,
+    functions: LocalFunctions,
+    options: ExecutorOptions,
 }
 
 impl LocalStateMachine {
@@ -89,23 +91,22 @@ impl LocalStateMachine {
     }
 
     pub fn with_options(functions: LocalFunctions, options: ExecutorOptions) -> Self {
-        let store = Arc::clone(&functions.store);
-        Self {
-            store,
-            executor: Executor::new(definition(), Arc::new(functions), options),
-        }
+        Self { functions, options }
     }
 
     /// Runs one execution for a stored check (named by its id, like the Step Functions execution) and returns
-    /// the report the summary stored.
+    /// the report the summary stored. The execution's steps share an [`ExecutionStore`] over the store.
     pub async fn run(&self, check: &Check) -> Result<Report, ExecutionError> {
+        let store = Arc::new(ExecutionStore::new(Arc::clone(&self.functions.store), check.clone()));
+        let functions = LocalFunctions {
+            store: Arc::clone(&store) as Arc<dyn CheckStore>,
+            ..self.functions.clone()
+        };
+        let executor = Executor::new(definition(), Arc::new(functions), self.options.clone());
         let input = serde_json::to_value(ExecutionInput::for_check(check)).unwrap_or(Value::Null);
-        match self.executor.run(check.id.as_str(), input).await {
-            ExecutionOutcome::Succeeded { .. } => self
-                .store
-                .get_check(&check.id)
-                .await?
-                .and_then(|record| record.report)
+        match executor.run(check.id.as_str(), input).await {
+            ExecutionOutcome::Succeeded { .. } => store
+                .report()
                 .ok_or_else(|| ExecutionError::NoReport(check.id.to_string())),
             ExecutionOutcome::Failed { error, cause, .. } => Err(ExecutionError::Failed { error, cause }),
         }
