@@ -16,3 +16,4 @@ pub mod sandboxed;
 pub mod serve;
 pub mod store;
 pub mod workflow;
+mod writer;

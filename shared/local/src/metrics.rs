@@ -13,9 +13,9 @@
 //! | `shadowhunter_checks_failed_total` | counter | | the worker, on `failed` |
 //! | `shadowhunter_checks_in_flight` | gauge | | the worker, while a check runs |
 //! | `shadowhunter_queue_depth` | gauge | | read from the queue at each scrape |
-//! | `shadowhunter_queue_commits_total` | counter | | the queue's writer: group commits of submissions |
-//! | `shadowhunter_queue_committed_checks_total` | counter | | the queue's writer: checks in those commits |
-//! | `shadowhunter_queue_commit_seconds` | histogram | | the queue's writer: one group commit, lock to `COMMIT` |
+//! | `shadowhunter_queue_commits_total` | counter | | the database writer: group commits (submissions and the steps' writes) |
+//! | `shadowhunter_queue_committed_checks_total` | counter | | the database writer: checks queued in those commits |
+//! | `shadowhunter_queue_commit_seconds` | histogram | | the database writer: one group commit, lock to `COMMIT` |
 //! | `shadowhunter_check_run_seconds` | histogram | | the worker: one check's pipeline run |
 //! | `shadowhunter_check_end_to_end_seconds` | histogram | | the worker: accepted → done |
 //! | `shadowhunter_provider_calls_total` | counter | provider, channel | the resilient decorator |
@@ -316,7 +316,7 @@ impl Metrics {
             ),
             (
                 "shadowhunter_queue_commits_total",
-                "Group commits of submissions by the queue's writer.",
+                "Group commits of the database writer (submissions and the steps' writes).",
                 &self.queue_commits,
             ),
             (
@@ -348,7 +348,7 @@ impl Metrics {
         let histograms: [(&str, &str, &Histogram); 3] = [
             (
                 "shadowhunter_queue_commit_seconds",
-                "One group commit of the queue's writer, from taking the connection to COMMIT.",
+                "One group commit of the database writer, from taking the connection to COMMIT.",
                 &self.queue_commit,
             ),
             (

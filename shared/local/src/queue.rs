@@ -7,11 +7,9 @@
 //! the check runs, and deletes the row when the check is done or failed. If the worker or the process dies,
 //! the lease expires and the row becomes claimable again.
 //!
-//! Submissions are group-committed: `POST /checks` hands its rows to one writer thread over a bounded channel and
-//! waits for the commit; the writer drains whatever submissions are waiting into one transaction (a savepoint
-//! each, so one bad submission fails alone) and answers each after the `COMMIT`. Under load one commit and one
-//! lock hand-off serve many submissions; a lone submission waits for nothing. A full channel makes submitters
-//! wait (backpressure), and the queue-depth limit still refuses before anything is written.
+//! Submissions are group-committed with the store's other writes ([`crate::writer`]): `POST /checks` hands its
+//! rows to the writer thread and waits for the commit, in a savepoint of its own, so one bad submission fails
+//! alone. The queue-depth limit still refuses before anything is written.
 //!
 //! Retry policy: a runner `Err` marks the check `failed` at once and removes it — the runner already
 //! degrades provider failures to `unavailable` channels, so an error is a broken pipeline that running
@@ -28,12 +26,13 @@ use rusqlite::{OptionalExtension, params};
 use shadowhunter_core::check::{Check, CheckId, CheckStatus};
 use shadowhunter_core::ports::{CheckStore, Clock, StoreError};
 use shadowhunter_core::{ErrorKind, Report};
-use tokio::sync::{Notify, Semaphore, mpsc, oneshot, watch};
+use tokio::sync::{Notify, Semaphore, oneshot, watch};
 use tokio::task::JoinSet;
 use tracing::{Instrument, info, info_span, warn};
 
 use crate::runner::CheckRunner;
 use crate::store::{CheckRow, DbError, SqliteStore};
+use crate::writer::GroupWrite;
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS queue (
@@ -107,8 +106,6 @@ struct Inner {
     config: QueueConfig,
     work: Notify,
     depth: Arc<Depth>,
-    /// Submissions for the group-commit writer; dropping the last queue handle closes it and the writer ends.
-    writes: mpsc::Sender<Write>,
 }
 
 /// The in-memory queue depth, shared with the writer thread.
@@ -123,11 +120,6 @@ struct Depth {
     rows: AtomicUsize,
 }
 
-/// Submissions the writer's channel holds before submitters wait for room.
-const PENDING_WRITES: usize = 1_024;
-/// The most queue rows one group commit writes; a bigger submission is committed alone.
-const MAX_GROUP_ROWS: usize = 1_024;
-
 /// One submission waiting for the group commit: its rows, and where to answer.
 struct Write {
     checks: Vec<CheckRow>,
@@ -137,6 +129,8 @@ struct Write {
     /// or never sent because the submitter went away).
     slots: usize,
     depth: Arc<Depth>,
+    /// Queue rows `apply` added.
+    added: usize,
     done: Option<oneshot::Sender<Result<(), DbError>>>,
 }
 
@@ -172,13 +166,6 @@ impl SqliteQueue {
             occupied: AtomicUsize::new(rows),
             rows: AtomicUsize::new(rows),
         });
-        let (writes, pending) = mpsc::channel(PENDING_WRITES);
-        let db = store.db().clone();
-        let writer_depth = Arc::clone(&depth);
-        std::thread::Builder::new()
-            .name(format!("{}writer", crate::store::THREAD_PREFIX))
-            .spawn(move || write_groups(&db, &writer_depth, pending))
-            .map_err(|err| DbError::Corrupt(format!("cannot start the queue writer thread: {err}")))?;
         Ok(Self {
             inner: Arc::new(Inner {
                 db: store.db().clone(),
@@ -186,7 +173,6 @@ impl SqliteQueue {
                 config,
                 work: Notify::new(),
                 depth,
-                writes,
             }),
         })
     }
@@ -255,7 +241,7 @@ impl SqliteQueue {
         let claim = self
             .inner
             .db
-            .run(move |conn| {
+            .write(move |conn| {
                 // One statement: SQLite runs it under the write lock, so no two claimers get the same row.
                 let row = conn
                     .prepare_cached(
@@ -289,7 +275,7 @@ impl SqliteQueue {
         let key = id.as_str().to_string();
         self.inner
             .db
-            .run(move |conn| {
+            .write(move |conn| {
                 conn.prepare_cached("UPDATE queue SET lease_until = ?2 WHERE check_id = ?1")?
                     .execute(params![key, lease_until])?;
                 Ok(())
@@ -376,11 +362,10 @@ impl Reservation {
             // From here the write owns the slots: it releases them if it is never applied.
             slots: std::mem::take(&mut self.slots),
             depth: Arc::clone(&inner.depth),
+            added: 0,
             done: Some(done),
         };
-        if inner.writes.send(write).await.is_err() {
-            return Err(DbError::WriterStopped.into());
-        }
+        inner.db.send_write(Box::new(write)).await?;
         committed.await.map_err(|_| DbError::WriterStopped)??;
         // notify_one stores a permit when no worker is waiting, so a wake-up between polls is not lost.
         inner.work.notify_one();
@@ -388,97 +373,34 @@ impl Reservation {
     }
 }
 
-/// The writer thread: takes the submissions waiting, commits them as one transaction, answers each; ends when
-/// every queue handle (and so the channel) is gone.
-fn write_groups(db: &crate::store::Db, depth: &Depth, mut pending: mpsc::Receiver<Write>) {
-    while let Some(first) = pending.blocking_recv() {
-        let mut rows = first.keys.len();
-        let mut group = vec![first];
-        while rows < MAX_GROUP_ROWS {
-            let Ok(next) = pending.try_recv() else {
-                break;
-            };
-            rows += next.keys.len();
-            group.push(next);
-        }
-        let started = std::time::Instant::now();
-        let committed = db.run_now(|conn| commit_group(conn, depth, &mut group));
-        let metrics = crate::metrics::metrics();
-        metrics.queue_commit.observe(started.elapsed());
-        match committed {
-            Ok(outcomes) => {
-                metrics.queue_commits.inc();
-                metrics.queue_committed_checks.add(rows as u64);
-                for (write, outcome) in group.iter_mut().zip(outcomes) {
-                    answer(write, outcome);
-                }
-            }
-            Err(err) => {
-                // Nothing of the group was committed; each submitter gets the failure (and its slots back).
-                let (message, retryable) = (err.to_string(), err.kind() == ErrorKind::Retryable);
-                for write in &mut group {
-                    answer(
-                        write,
-                        Err(DbError::GroupCommit {
-                            message: message.clone(),
-                            retryable,
-                        }),
-                    );
-                }
-            }
-        }
+impl GroupWrite for Write {
+    fn queued_checks(&self) -> usize {
+        self.keys.len()
     }
-}
 
-fn answer(write: &mut Write, outcome: Result<(), DbError>) {
-    if let Some(done) = write.done.take() {
-        // The submitter may have gone away; its rows are committed (or not) either way.
-        let _ = done.send(outcome);
+    fn apply(&mut self, conn: &rusqlite::Connection) -> Result<(), DbError> {
+        self.added = insert_write(conn, self)?;
+        Ok(())
     }
-}
 
-/// One transaction for the group, a savepoint per submission: a submission that fails (a check id unknown to
-/// the store, say) is rolled back alone and answered with its error. After the commit, each applied write's
-/// slots become its new rows, under the connection lock as [`SqliteQueue::depth`] requires.
-fn commit_group(
-    conn: &mut rusqlite::Connection,
-    depth: &Depth,
-    group: &mut [Write],
-) -> Result<Vec<Result<(), DbError>>, DbError> {
-    let mut tx = conn.transaction()?;
-    let mut applied = Vec::with_capacity(group.len());
-    for write in group.iter() {
-        let savepoint = tx.savepoint()?;
-        match insert_write(&savepoint, write) {
-            Ok(added) => {
-                savepoint.commit()?;
-                applied.push(Ok(added));
-            }
-            Err(err) => {
-                // Rolls the savepoint's statements back (its drop behaviour) and releases it.
-                savepoint.finish()?;
-                applied.push(Err(err));
-            }
-        }
-    }
-    tx.commit()?;
-    Ok(group
-        .iter_mut()
-        .zip(applied)
-        .map(|(write, outcome)| {
-            let added = outcome?;
-            let slots = std::mem::take(&mut write.slots);
-            // Reserved slots become rows, and slots not taken (ids already queued) are given back, so the depth
-            // never undercounts.
-            depth.rows.fetch_add(added, Ordering::SeqCst);
-            if added >= slots {
-                depth.occupied.fetch_add(added - slots, Ordering::SeqCst);
+    /// After the commit, the reserved slots become the new rows, under the connection lock as
+    /// [`SqliteQueue::depth`] requires; slots not taken (ids already queued) are given back, so the depth never
+    /// undercounts. A write that was not applied gives all its slots back when dropped.
+    fn finish(mut self: Box<Self>, outcome: Result<(), DbError>) {
+        if outcome.is_ok() {
+            let slots = std::mem::take(&mut self.slots);
+            self.depth.rows.fetch_add(self.added, Ordering::SeqCst);
+            if self.added >= slots {
+                self.depth.occupied.fetch_add(self.added - slots, Ordering::SeqCst);
             } else {
-                sub_saturating(&depth.occupied, slots - added);
+                sub_saturating(&self.depth.occupied, slots - self.added);
             }
-            Ok(())
-        })
-        .collect())
+        }
+        if let Some(done) = self.done.take() {
+            // The submitter may have gone away; its rows are committed (or not) either way.
+            let _ = done.send(outcome);
+        }
+    }
 }
 
 /// Inserts a submission's checks, then queues its keys; the number of queue rows it added.
@@ -640,8 +562,6 @@ impl Worker {
         metrics.check_run.observe(started.elapsed());
         let settled = match outcome {
             Ok(report) => {
-                // The runner stored the report already; storing it again is idempotent and makes sure of `done`.
-                self.store.put_report(id, &report).await?;
                 info!(risk = report.risk.as_str(), "check done");
                 metrics.checks_completed.inc();
                 Ok(())
@@ -840,9 +760,12 @@ pub(crate) mod tests {
         let store = SqliteStore::in_memory().unwrap();
         let queue = SqliteQueue::open(&store, config()).unwrap();
         let depth = Arc::clone(&queue.inner.depth);
-        let write = |checks: &[Check], keys: Vec<String>| {
+        let mut answers = Vec::new();
+        let mut write = |checks: &[Check], keys: Vec<String>| -> Box<dyn GroupWrite> {
             depth.occupied.fetch_add(keys.len(), Ordering::SeqCst);
-            Write {
+            let (done, answer) = oneshot::channel();
+            answers.push(answer);
+            Box::new(Write {
                 checks: checks
                     .iter()
                     .map(|check| CheckRow::new(check, crate::store::timestamp(Utc::now())).unwrap())
@@ -851,24 +774,31 @@ pub(crate) mod tests {
                 keys,
                 enqueued_at: 0,
                 depth: Arc::clone(&depth),
-                done: None,
-            }
+                added: 0,
+                done: Some(done),
+            })
         };
         let (first, second) = (check("First Ltd"), check("Second Ltd"));
         let unknown = check("Never Stored Ltd");
-        let mut group = vec![
+        let group = vec![
             write(std::slice::from_ref(&first), vec![first.id.to_string()]),
             // Queueing a check the store does not hold breaks the foreign key.
             write(&[], vec![unknown.id.to_string()]),
             write(std::slice::from_ref(&second), vec![second.id.to_string()]),
         ];
-        let outcomes = store
+        store
             .db()
-            .run_now(|conn| commit_group(conn, &depth, &mut group))
+            .run_now(|conn| {
+                crate::writer::commit_group(conn, group);
+                Ok(())
+            })
             .unwrap();
+        let mut outcomes = Vec::new();
+        for answer in answers {
+            outcomes.push(answer.await.unwrap());
+        }
         assert!(outcomes[0].is_ok() && outcomes[2].is_ok(), "{outcomes:?}");
         assert!(outcomes[1].is_err(), "{outcomes:?}");
-        drop(group);
         assert_eq!(
             depth.occupied.load(Ordering::SeqCst),
             2,

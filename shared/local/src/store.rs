@@ -10,10 +10,11 @@
 //! - `reports(check_id PK, json)` — the finished `Report`.
 //! - `queue(...)` lives in the same file and is owned by [`crate::queue`].
 //!
-//! The connection runs in WAL mode with a busy timeout, behind a `Mutex` that is only ever locked
-//! inside `tokio::task::spawn_blocking`, so SQLite's blocking I/O never stalls the async runtime.
-//! One connection is plenty for the local runner, and it makes every read-modify-write trivially
-//! serial within the process; WAL and the busy timeout keep a second process (the CLI) safe.
+//! The connection runs in WAL mode with a busy timeout, behind a `Mutex` that is only ever locked on the writer
+//! thread ([`crate::writer`], which group-commits every write) or inside `tokio::task::spawn_blocking` (reads),
+//! so SQLite's blocking I/O never stalls the async runtime. One connection is plenty for the local runner, and it
+//! makes every read-modify-write trivially serial within the process; WAL and the busy timeout keep a second
+//! process (the CLI) safe.
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicI64, Ordering};
@@ -27,6 +28,8 @@ use shadowhunter_core::check::{Check, CheckId, CheckStatus};
 use shadowhunter_core::ports::{CheckRecord, CheckStore, Clock, StoreError, SystemClock};
 use shadowhunter_core::{Channel, ChannelVerdict, CheckRequest, ErrorKind, Evidence, Report};
 use tracing::instrument;
+
+use crate::writer::{GroupWrite, WriteSender};
 
 /// SQLite's page cache per connection, in KiB (as `PRAGMA cache_size` takes it: negative).
 const PAGE_CACHE_KIB: i64 = -64 * 1024;
@@ -126,20 +129,31 @@ impl From<DbError> for StoreError {
     }
 }
 
-/// The shared connection handle; the store and the queue of one file hold clones of it.
+/// The process's connection to one file, locked per use.
 #[derive(Clone)]
-pub(crate) struct Db {
+pub(crate) struct DbConnection {
     conn: Arc<Mutex<Connection>>,
     /// Frames in the WAL when the background checkpointer last looked (0 without one: in memory).
     wal_frames: Arc<AtomicI64>,
 }
 
+/// The shared handle; the store, the queue and the response cache of one file hold clones of it. Reads run on
+/// the connection in a blocking thread; writes go to the writer thread ([`crate::writer`]) and are
+/// group-committed.
+#[derive(Clone)]
+pub(crate) struct Db {
+    connection: DbConnection,
+    writes: WriteSender,
+}
+
 impl Db {
-    fn new(conn: Connection) -> Self {
-        Self {
+    fn new(conn: Connection) -> Result<Self, DbError> {
+        let connection = DbConnection {
             conn: Arc::new(Mutex::new(conn)),
             wal_frames: Arc::default(),
-        }
+        };
+        let writes = crate::writer::start(connection.clone())?;
+        Ok(Self { connection, writes })
     }
 
     /// Runs `work` on the connection in a blocking thread.
@@ -148,11 +162,32 @@ impl Db {
         T: Send + 'static,
         F: FnOnce(&mut Connection) -> Result<T, DbError> + Send + 'static,
     {
-        let db = self.clone();
-        tokio::task::spawn_blocking(move || db.run_now(work)).await?
+        let connection = self.connection.clone();
+        tokio::task::spawn_blocking(move || connection.run_now(work)).await?
     }
 
-    /// Runs `work` on the connection on the current thread (start-up, and the queue's writer thread).
+    /// Runs `work` on the connection on the current thread (start-up).
+    pub(crate) fn run_now<T>(&self, work: impl FnOnce(&mut Connection) -> Result<T, DbError>) -> Result<T, DbError> {
+        self.connection.run_now(work)
+    }
+
+    /// Runs `work` in the writer's next group commit and returns what it returned once that committed.
+    pub(crate) async fn write<T, F>(&self, work: F) -> Result<T, DbError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> Result<T, DbError> + Send + 'static,
+    {
+        crate::writer::write(&self.writes, work).await
+    }
+
+    /// Hands a write to the writer thread; its `finish` says how it ended.
+    pub(crate) async fn send_write(&self, write: Box<dyn GroupWrite>) -> Result<(), DbError> {
+        self.writes.send(write).await.map_err(|_| DbError::WriterStopped)
+    }
+}
+
+impl DbConnection {
+    /// Runs `work` on the connection on the current thread.
     pub(crate) fn run_now<T>(&self, work: impl FnOnce(&mut Connection) -> Result<T, DbError>) -> Result<T, DbError> {
         // A panic while holding the lock leaves no half-applied write (the open transaction
         // rolls back on drop), so a poisoned lock is safe to keep using.
@@ -230,7 +265,7 @@ impl SqliteStore {
         conn.pragma_update(None, "cache_size", PAGE_CACHE_KIB)?;
         conn.execute_batch(SCHEMA)?;
         Ok(Self {
-            db: Db::new(conn),
+            db: Db::new(conn)?,
             clock: Arc::new(SystemClock),
         })
     }
@@ -254,7 +289,7 @@ impl SqliteStore {
     }
 }
 
-/// The name prefix of the store's own threads (the queue's writer, the WAL checkpointer), so a profile or the
+/// The name prefix of the store's own threads (the database writer, the WAL checkpointer), so a profile or the
 /// bench can count their CPU as the service's.
 pub const THREAD_PREFIX: &str = "sqlite-";
 
@@ -278,8 +313,8 @@ fn start_checkpointer(path: &Path, db: &Db) -> bool {
     if conn.busy_timeout(BUSY_TIMEOUT).is_err() {
         return false;
     }
-    let alive = Arc::downgrade(&db.conn);
-    let wal_frames = Arc::clone(&db.wal_frames);
+    let alive = Arc::downgrade(&db.connection.conn);
+    let wal_frames = Arc::clone(&db.connection.wal_frames);
     std::thread::Builder::new()
         .name(format!("{THREAD_PREFIX}checkpoint"))
         .spawn(move || {
@@ -360,7 +395,7 @@ impl CheckStore for SqliteStore {
     #[instrument(skip_all, fields(check_id = %check.id))]
     async fn insert_check(&self, check: &Check) -> Result<(), StoreError> {
         let row = CheckRow::new(check, self.now_text())?;
-        self.db.run(move |conn| row.insert(conn)).await?;
+        self.db.write(move |conn| row.insert(conn)).await?;
         Ok(())
     }
 
@@ -412,7 +447,7 @@ impl CheckStore for SqliteStore {
         let error = error.map(str::to_string);
         let now = self.now_text();
         self.db
-            .run(move |conn| {
+            .write(move |conn| {
                 let changed = conn
                     .prepare_cached("UPDATE checks SET status = ?2, error = ?3, updated_at = ?4 WHERE id = ?1")?
                     .execute(params![key.as_str(), status.as_str(), error, now])?;
@@ -431,7 +466,7 @@ impl CheckStore for SqliteStore {
         let now = self.now_text();
         let claimed = self
             .db
-            .run(move |conn| {
+            .write(move |conn| {
                 let changed = conn
                     .prepare_cached(
                         "UPDATE checks SET status = 'running', error = NULL, updated_at = ?2
@@ -505,18 +540,16 @@ impl CheckStore for SqliteStore {
         let key = id.clone();
         let now = self.now_text();
         self.db
-            .run(move |conn| {
-                // One transaction: a reader never sees `done` without its report, nor a report on a running check.
-                let tx = conn.transaction()?;
-                ensure_check_exists(&tx, &key)?;
-                tx.prepare_cached(
+            .write(move |conn| {
+                // One savepoint: a reader never sees `done` without its report, nor a report on a running check.
+                ensure_check_exists(conn, &key)?;
+                conn.prepare_cached(
                     "INSERT INTO reports (check_id, json) VALUES (?1, ?2)
                      ON CONFLICT(check_id) DO UPDATE SET json = excluded.json",
                 )?
                 .execute(params![key.as_str(), json])?;
-                tx.prepare_cached("UPDATE checks SET status = ?2, error = NULL, updated_at = ?3 WHERE id = ?1")?
+                conn.prepare_cached("UPDATE checks SET status = ?2, error = NULL, updated_at = ?3 WHERE id = ?1")?
                     .execute(params![key.as_str(), CheckStatus::Done.as_str(), now])?;
-                tx.commit()?;
                 Ok(())
             })
             .await?;
@@ -554,7 +587,7 @@ async fn upsert_per_channel(
         }
     };
     let key = id.clone();
-    db.run(move |conn| {
+    db.write(move |conn| {
         let written = conn
             .prepare_cached(sql)?
             .execute(params![key.as_str(), channel.as_str(), json])?;

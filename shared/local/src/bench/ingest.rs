@@ -22,7 +22,7 @@ struct Phase {
     commits: GroupCommits,
 }
 
-/// The queue writer's group commits during a phase (none against the baseline).
+/// The database writer's group commits during a phase (none against the baseline).
 #[derive(Debug, Clone, Copy, Default)]
 struct GroupCommits {
     commits: u64,

@@ -1,0 +1,197 @@
+//! The database's writer thread: every write of the store and the queue is group-committed.
+//!
+//! A writer hands its work to this thread over a bounded channel and waits for the `COMMIT`. The thread takes
+//! whatever writes are waiting, applies each in its own savepoint of one transaction (so a write that fails is
+//! rolled back alone and answered with its error), commits once, and answers each. Under load one commit, one
+//! lock hand-off and one WAL append serve many writes (a check makes ~16, with hundreds of checks in flight) and
+//! no write takes a blocking-pool thread; a lone write waits for nothing. A full channel makes writers wait
+//! (backpressure).
+
+use rusqlite::Connection;
+use tokio::sync::{mpsc, oneshot};
+
+use crate::store::{DbConnection, DbError};
+use shadowhunter_core::ErrorKind;
+
+/// Writes the channel holds before writers wait for room.
+const PENDING_WRITES: usize = 1_024;
+/// The most weight (queue rows, or one per other write) one group commit carries; a heavier write is committed
+/// alone.
+const MAX_GROUP_WEIGHT: usize = 1_024;
+
+/// One write for the group commit.
+pub(crate) trait GroupWrite: Send {
+    /// Checks this write puts on the queue (counted by the metrics; a write weighs at least one in a group).
+    fn queued_checks(&self) -> usize {
+        0
+    }
+
+    /// Runs inside the group's transaction, in a savepoint of its own that is rolled back if this fails.
+    fn apply(&mut self, conn: &Connection) -> Result<(), DbError>;
+
+    /// Called once the group is settled, with the connection still locked: `Ok` if `apply` succeeded and the
+    /// group committed, else why not.
+    fn finish(self: Box<Self>, outcome: Result<(), DbError>);
+}
+
+/// Where writes are sent; the thread ends when every sender is gone.
+pub(crate) type WriteSender = mpsc::Sender<Box<dyn GroupWrite>>;
+
+/// Starts the writer thread over `conn`.
+pub(crate) fn start(conn: DbConnection) -> Result<WriteSender, DbError> {
+    let (writes, pending) = mpsc::channel(PENDING_WRITES);
+    std::thread::Builder::new()
+        .name(format!("{}writer", crate::store::THREAD_PREFIX))
+        .spawn(move || write_groups(&conn, pending))
+        .map_err(|err| DbError::Corrupt(format!("cannot start the database writer thread: {err}")))?;
+    Ok(writes)
+}
+
+/// Sends `work` to the writer and waits for its group's commit; the value `work` returned.
+pub(crate) async fn write<T, F>(writes: &WriteSender, work: F) -> Result<T, DbError>
+where
+    T: Send + 'static,
+    F: FnOnce(&Connection) -> Result<T, DbError> + Send + 'static,
+{
+    let (done, committed) = oneshot::channel();
+    let job = Job {
+        work: Some(work),
+        value: None,
+        done,
+    };
+    writes.send(Box::new(job)).await.map_err(|_| DbError::WriterStopped)?;
+    committed.await.map_err(|_| DbError::WriterStopped)?
+}
+
+/// A closure's write, answered through a oneshot channel.
+struct Job<F, T> {
+    work: Option<F>,
+    value: Option<T>,
+    done: oneshot::Sender<Result<T, DbError>>,
+}
+
+impl<F, T> GroupWrite for Job<F, T>
+where
+    T: Send,
+    F: FnOnce(&Connection) -> Result<T, DbError> + Send,
+{
+    fn apply(&mut self, conn: &Connection) -> Result<(), DbError> {
+        if let Some(work) = self.work.take() {
+            self.value = Some(work(conn)?);
+        }
+        Ok(())
+    }
+
+    fn finish(self: Box<Self>, outcome: Result<(), DbError>) {
+        let Job { value, done, .. } = *self;
+        let answer = outcome.and_then(|()| value.ok_or(DbError::WriterStopped));
+        // The writer may have gone away; its write is committed (or not) either way.
+        let _ = done.send(answer);
+    }
+}
+
+fn write_groups(conn: &DbConnection, mut pending: mpsc::Receiver<Box<dyn GroupWrite>>) {
+    while let Some(first) = pending.blocking_recv() {
+        let mut weight = first.queued_checks().max(1);
+        let mut group = vec![first];
+        while weight < MAX_GROUP_WEIGHT {
+            let Ok(next) = pending.try_recv() else {
+                break;
+            };
+            weight += next.queued_checks().max(1);
+            group.push(next);
+        }
+        let queued: usize = group.iter().map(|write| write.queued_checks()).sum();
+        let started = std::time::Instant::now();
+        conn.run_now(|conn| {
+            commit_group(conn, group);
+            Ok(())
+        })
+        .unwrap_or(());
+        let metrics = crate::metrics::metrics();
+        metrics.queue_commit.observe(started.elapsed());
+        metrics.queue_commits.inc();
+        metrics.queue_committed_checks.add(queued as u64);
+    }
+}
+
+/// One transaction for the group, a savepoint per write; each write is finished after the `COMMIT` (or told why
+/// nothing of the group was written).
+pub(crate) fn commit_group(conn: &mut Connection, mut group: Vec<Box<dyn GroupWrite>>) {
+    let applied = apply_all(conn, &mut group);
+    match applied {
+        Ok(outcomes) => {
+            for (write, outcome) in group.into_iter().zip(outcomes) {
+                write.finish(outcome);
+            }
+        }
+        Err(err) => {
+            let (message, retryable) = (err.to_string(), err.kind() == ErrorKind::Retryable);
+            for write in group {
+                write.finish(Err(DbError::GroupCommit {
+                    message: message.clone(),
+                    retryable,
+                }));
+            }
+        }
+    }
+}
+
+fn apply_all(conn: &mut Connection, group: &mut [Box<dyn GroupWrite>]) -> Result<Vec<Result<(), DbError>>, DbError> {
+    let mut tx = conn.transaction()?;
+    let mut outcomes = Vec::with_capacity(group.len());
+    for write in group.iter_mut() {
+        let savepoint = tx.savepoint()?;
+        match write.apply(&savepoint) {
+            Ok(()) => {
+                savepoint.commit()?;
+                outcomes.push(Ok(()));
+            }
+            Err(err) => {
+                // Rolls the savepoint's statements back (its drop behaviour) and releases it.
+                savepoint.finish()?;
+                outcomes.push(Err(err));
+            }
+        }
+    }
+    tx.commit()?;
+    Ok(outcomes)
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::store::SqliteStore;
+    use crate::store::tests::check;
+    use shadowhunter_core::ports::CheckStore;
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn concurrent_writes_all_commit_and_a_failing_one_fails_alone() {
+        let store = SqliteStore::in_memory().unwrap();
+        let checks: Vec<_> = (0..64).map(|n| check(&format!("Company {n}"))).collect();
+        let mut writers = tokio::task::JoinSet::new();
+        for (n, check) in checks.iter().cloned().enumerate() {
+            let store = store.clone();
+            writers.spawn(async move {
+                store.insert_check(&check).await.unwrap();
+                if n % 8 == 0 {
+                    let unknown = crate::store::tests::check("Never Stored Ltd");
+                    let refused = store
+                        .set_status(&unknown.id, shadowhunter_core::CheckStatus::Running, None)
+                        .await;
+                    assert!(refused.is_err(), "an unknown check's status cannot be set");
+                }
+                store
+                    .set_status(&check.id, shadowhunter_core::CheckStatus::Running, None)
+                    .await
+                    .unwrap();
+            });
+        }
+        while let Some(written) = writers.join_next().await {
+            written.unwrap();
+        }
+        for check in &checks {
+            let record = store.get_check(&check.id).await.unwrap().expect("committed");
+            assert_eq!(record.status, shadowhunter_core::CheckStatus::Running);
+        }
+    }
+}
