@@ -31,9 +31,6 @@ use tracing::instrument;
 
 use crate::writer::{GroupWrite, WriteSender};
 
-/// SQLite's page cache per connection, in KiB (as `PRAGMA cache_size` takes it: negative).
-const PAGE_CACHE_KIB: i64 = -64 * 1024;
-
 /// Prepared statements kept per connection: more than the store, the queue and the response cache use.
 const STATEMENT_CACHE: usize = 64;
 
@@ -259,10 +256,9 @@ impl SqliteStore {
         // NORMAL is durable across application crashes in WAL mode; only an OS crash can lose the last commits.
         conn.pragma_update(None, "synchronous", "NORMAL")?;
         conn.pragma_update(None, "foreign_keys", true)?;
-        // Evidence rows run to tens of KiB (overflow pages); a check's steps read back what they wrote moments ago.
-        // SQLite's default 2 MiB page cache holds the pages of a handful of checks, so with hundreds in flight every
-        // read went back to the file; this holds about a thousand checks' worth.
-        conn.pragma_update(None, "cache_size", PAGE_CACHE_KIB)?;
+        // SQLite's default page cache (2 MiB) is kept on purpose: every commit walks the cache's hash table
+        // (`pcache1TruncateUnsafe`), and with a 64 MiB cache that walk was a fifth of the writer thread's CPU. Steps
+        // no longer read back what they wrote (`crate::execution_store`), so a bigger cache bought little.
         conn.execute_batch(SCHEMA)?;
         Ok(Self {
             db: Db::new(conn)?,
