@@ -6,7 +6,6 @@
 use std::collections::BTreeMap;
 use std::sync::{Arc, LazyLock};
 
-use crate::execution_store::ExecutionStore;
 use async_trait::async_trait;
 use serde_json::Value;
 use shadowhunter_core::llm::Llm;
@@ -14,6 +13,8 @@ use shadowhunter_core::ports::{CheckStore, Clock, ExecutionInput, Providers};
 use shadowhunter_core::steps::{self, StepPorts, TaskKind};
 use shadowhunter_core::{Check, Report};
 use shadowhunter_workflow::{Definition, ExecutionOutcome, Executor, ExecutorOptions, TaskFailure, TaskInvoker};
+
+use crate::execution_store::ExecutionStore;
 
 /// The definition's text, as deployed.
 pub const DEFINITION_JSON: &str = include_str!("../../../statemachine/check.asl.json");

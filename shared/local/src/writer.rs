@@ -8,10 +8,10 @@
 //! (backpressure).
 
 use rusqlite::Connection;
+use shadowhunter_core::ErrorKind;
 use tokio::sync::{mpsc, oneshot};
 
 use crate::store::{DbConnection, DbError};
-use shadowhunter_core::ErrorKind;
 
 /// Writes the channel holds before writers wait for room.
 const PENDING_WRITES: usize = 1_024;
