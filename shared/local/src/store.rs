@@ -606,6 +606,19 @@ pub(crate) mod tests {
 
     use super::*;
 
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn two_concurrent_claims_on_a_queued_check_one_wins() {
+        let store = SqliteStore::in_memory().unwrap();
+        for name in ["Acme", "Globex", "Initech", "Umbrella"] {
+            let check = check(name);
+            store.insert_check(&check).await.unwrap();
+            let (first, second) = tokio::join!(store.claim(&check.id), store.claim(&check.id));
+            let mut outcomes = [first.unwrap(), second.unwrap()];
+            outcomes.sort();
+            assert_eq!(outcomes, [false, true]);
+        }
+    }
+
     #[tokio::test]
     async fn reading_a_check_again_reuses_its_compiled_statement() {
         let store = SqliteStore::in_memory().unwrap();
