@@ -295,21 +295,15 @@ impl SqliteQueue {
 
     /// Removes a check whose final status is stored.
     pub async fn complete(&self, id: &CheckId) -> Result<(), QueueError> {
-        let key = id.as_str().to_string();
-        let inner = Arc::clone(&self.inner);
-        self.inner
-            .db
-            .run(move |conn| {
-                let deleted = conn
-                    .prepare_cached("DELETE FROM queue WHERE check_id = ?1")?
-                    .execute([key])?;
-                // Under the lock, in the same step the row goes, so `depth` can re-synchronise exactly.
-                // Saturating: the row may be one another process queued, which this count never had.
-                sub_saturating(&inner.depth.rows, deleted);
-                sub_saturating(&inner.depth.occupied, deleted);
-                Ok(())
-            })
-            .await?;
+        let (done, committed) = oneshot::channel();
+        let completion = Completion {
+            key: id.as_str().to_string(),
+            deleted: 0,
+            depth: Arc::clone(&self.inner.depth),
+            done,
+        };
+        self.inner.db.send_write(Box::new(completion)).await?;
+        committed.await.map_err(|_| DbError::WriterStopped)??;
         Ok(())
     }
 
@@ -400,6 +394,34 @@ impl GroupWrite for Write {
             // The submitter may have gone away; its rows are committed (or not) either way.
             let _ = done.send(outcome);
         }
+    }
+}
+
+/// The removal of a finished check's queue row, group-committed with the other writes.
+struct Completion {
+    key: String,
+    deleted: usize,
+    depth: Arc<Depth>,
+    done: oneshot::Sender<Result<(), DbError>>,
+}
+
+impl GroupWrite for Completion {
+    fn apply(&mut self, conn: &rusqlite::Connection) -> Result<(), DbError> {
+        self.deleted = conn
+            .prepare_cached("DELETE FROM queue WHERE check_id = ?1")?
+            .execute([&self.key])?;
+        Ok(())
+    }
+
+    /// After the commit and under the connection lock, so `depth` can re-synchronise exactly. Saturating: the row
+    /// may be one another process queued, which this count never had.
+    fn finish(self: Box<Self>, outcome: Result<(), DbError>) {
+        if outcome.is_ok() {
+            sub_saturating(&self.depth.rows, self.deleted);
+            sub_saturating(&self.depth.occupied, self.deleted);
+        }
+        // The worker may have gone away; the row is removed (or not) either way.
+        let _ = self.done.send(outcome);
     }
 }
 

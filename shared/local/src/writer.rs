@@ -1,4 +1,5 @@
-//! The database's writer thread: every write of the store and the queue is group-committed.
+//! The database's writer thread: every write of the store and the queue is group-committed (the provider
+//! response cache still writes from a blocking-pool thread, on its own transaction).
 //!
 //! A writer hands its work to this thread over a bounded channel and waits for the `COMMIT`. The thread takes
 //! whatever writes are waiting, applies each in its own savepoint of one transaction (so a write that fails is
