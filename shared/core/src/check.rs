@@ -13,8 +13,11 @@ use crate::request::CheckRequest;
 pub struct CheckId(String);
 
 impl CheckId {
+    /// A new id that sorts after the ids generated before it (a UUIDv7: milliseconds, then random bits), so the
+    /// store's indexes keyed by check id grow at one end instead of splitting pages all over: with random ids
+    /// every commit of a new check dirtied a different leaf of each index.
     pub fn generate() -> Self {
-        Self(format!("chk_{}", uuid::Uuid::new_v4().simple()))
+        Self(format!("chk_{}", uuid::Uuid::now_v7().simple()))
     }
 
     /// The same id for the same `seed` every time, e.g. an SQS message id and a line number, so a redelivered
@@ -89,5 +92,17 @@ impl CheckStatus {
         ]
         .into_iter()
         .find(|status| status.as_str() == raw)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn generated_ids_parse_and_sort_in_the_order_they_were_made() {
+        let ids: Vec<CheckId> = (0..2_000).map(|_| CheckId::generate()).collect();
+        assert!(ids.iter().all(|id| CheckId::parse(id.as_str()).as_ref() == Some(id)));
+        assert!(ids.windows(2).all(|pair| pair[0] < pair[1]), "ids made later must sort later");
     }
 }
