@@ -103,6 +103,9 @@ mod tests {
     fn generated_ids_parse_and_sort_in_the_order_they_were_made() {
         let ids: Vec<CheckId> = (0..2_000).map(|_| CheckId::generate()).collect();
         assert!(ids.iter().all(|id| CheckId::parse(id.as_str()).as_ref() == Some(id)));
-        assert!(ids.windows(2).all(|pair| pair[0] < pair[1]), "ids made later must sort later");
+        assert!(
+            ids.windows(2).all(|pair| pair[0] < pair[1]),
+            "ids made later must sort later"
+        );
     }
 }

@@ -381,7 +381,10 @@ impl WebsiteCrawler {
         for _ in 0..=MAX_REDIRECTS {
             let response = self.send(client, &url).await?;
             match redirect_target(&url, &response) {
-                Some(next) => url = next,
+                Some(next) => {
+                    crate::http::discard_body(response).await;
+                    url = next;
+                }
                 None => return self.read(url, response, limit).await,
             }
         }
@@ -439,6 +442,8 @@ impl WebsiteCrawler {
                     None => break,
                 }
             }
+        } else {
+            crate::http::discard_body(response).await;
         }
         Ok(Fetched {
             url,
