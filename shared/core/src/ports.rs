@@ -8,6 +8,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use crate::channel::Channel;
 use crate::check::{Check, CheckId, CheckStatus};
 use crate::evidence::{Evidence, Finding, Lookup, ProviderError};
+use crate::profile::SubjectProfile;
 use crate::report::Report;
 use crate::verdict::ChannelVerdict;
 
@@ -97,6 +98,14 @@ pub trait CheckStore: Send + Sync {
     /// change once stored, so an adapter may answer from a copy it already holds.
     async fn get_submitted(&self, id: &CheckId) -> Result<Option<Check>, StoreError> {
         Ok(self.get_check(id).await?.map(|record| record.check))
+    }
+    /// [`Self::get_submitted`] with the judge's profile of the check's subject. An adapter that holds the check
+    /// may hold its profile too, so that an execution's seven judging steps derive it once.
+    async fn get_profiled(&self, id: &CheckId) -> Result<Option<(Check, Arc<SubjectProfile>)>, StoreError> {
+        Ok(self.get_submitted(id).await?.map(|check| {
+            let profile = Arc::new(SubjectProfile::new(&check.request.subject));
+            (check, profile)
+        }))
     }
     async fn set_status(&self, id: &CheckId, status: CheckStatus, error: Option<&str>) -> Result<(), StoreError>;
     /// Marks a queued check running, atomically; false when it was not queued (another delivery of the same

@@ -7,6 +7,8 @@
 //! says so (the state machine then skips the comparison), stored evidence is reused rather than fetched
 //! again, and a replayed summary rewrites the same report.
 
+use std::sync::Arc;
+
 use serde::{Deserialize, Serialize};
 
 use crate::channel::Channel;
@@ -150,6 +152,13 @@ async fn load_check(store: &dyn CheckStore, id: &CheckId) -> Result<Check, StepE
         .ok_or_else(|| StepError::CheckNotFound(id.clone()))
 }
 
+async fn load_profiled(store: &dyn CheckStore, id: &CheckId) -> Result<(Check, Arc<SubjectProfile>), StepError> {
+    store
+        .get_profiled(id)
+        .await?
+        .ok_or_else(|| StepError::CheckNotFound(id.clone()))
+}
+
 /// Gathers a channel's evidence and stores it; stored evidence from an earlier attempt is kept.
 #[tracing::instrument(skip_all, fields(check_id = %task.check_id, channel = %task.channel))]
 pub async fn collect_step(
@@ -186,7 +195,7 @@ pub async fn compare_step(
     store: &dyn CheckStore,
     clock: &dyn Clock,
 ) -> Result<Compared, StepError> {
-    let check = load_check(store, &task.check_id).await?;
+    let (check, profile) = load_profiled(store, &task.check_id).await?;
     let evidence = store
         .get_evidence(&check.id, task.channel)
         .await?
@@ -194,7 +203,6 @@ pub async fn compare_step(
             check_id: check.id.clone(),
             channel: task.channel,
         })?;
-    let profile = SubjectProfile::new(&check.request.subject);
     let verdict = judge_channel(&profile, &evidence, clock.today());
     store.put_verdict(&check.id, &verdict).await?;
     Ok(Compared {
@@ -298,8 +306,8 @@ pub async fn summary_step(task: &SummaryTask, deps: &StepPorts<'_>) -> Result<Su
             channel_outcomes,
         } => {
             tracing::Span::current().record("check_id", check_id.as_str());
-            let check = load_check(store, check_id).await?;
-            let report = summarize_check(&check, channel_outcomes, deps).await?;
+            let (check, profile) = load_profiled(store, check_id).await?;
+            let report = summarize_check(&check, &profile, channel_outcomes, deps).await?;
             Ok(Summarized {
                 check_id: check.id,
                 status: CheckStatus::Done,
@@ -312,6 +320,7 @@ pub async fn summary_step(task: &SummaryTask, deps: &StepPorts<'_>) -> Result<Su
 
 async fn summarize_check(
     check: &Check,
+    profile: &SubjectProfile,
     outcomes: &[ChannelOutcome],
     deps: &StepPorts<'_>,
 ) -> Result<Report, StepError> {
@@ -328,7 +337,6 @@ async fn summarize_check(
         store.put_verdict(&check.id, &verdict).await?;
         verdicts.push(verdict);
     }
-    let profile = SubjectProfile::new(&check.request.subject);
     let mut usage = LlmUsage::default();
     if let Some(llm) = deps.llm.filter(|_| crate::llm::agent::needs_agent(&verdicts)) {
         let mut evidence = Vec::with_capacity(verdicts.len());
@@ -353,7 +361,7 @@ async fn summarize_check(
         )
         .await?;
     }
-    let mut report = summarize_profiled(check, &profile, verdicts, deps.clock);
+    let mut report = summarize_profiled(check, profile, verdicts, deps.clock);
     review(check, &mut report, deps.llm, &mut usage).await;
     report.llm = usage;
     store.put_report(&check.id, &report).await?;

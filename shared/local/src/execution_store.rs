@@ -1,6 +1,7 @@
 //! `ExecutionStore`: the store as one local execution's steps see it. Every write goes through to the real store
 //! at once; what this execution already holds — its check, the evidence and verdicts it wrote or read, its report —
-//! is answered from memory instead of being read and parsed again.
+//! is answered from memory instead of being read and parsed again, and the judge's profile of the subject is derived
+//! once for the execution's seven judging steps.
 //!
 //! The state machine's steps pass only keys, so each of a check's 13 steps used to load the check, and each
 //! comparison re-read the evidence its collector had just written: 43% of the local service's CPU was the store.
@@ -11,16 +12,18 @@
 //! never changes. Status is not kept: it is changed by the queue too, so it is always read through.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
 use async_trait::async_trait;
 use shadowhunter_core::check::{Check, CheckId, CheckStatus};
 use shadowhunter_core::ports::{CheckRecord, CheckStore, StoreError};
+use shadowhunter_core::profile::SubjectProfile;
 use shadowhunter_core::{Channel, ChannelVerdict, Evidence, Report};
 
 pub struct ExecutionStore {
     store: Arc<dyn CheckStore>,
     check: Check,
+    profile: OnceLock<Arc<SubjectProfile>>,
     evidence: Mutex<HashMap<Channel, Evidence>>,
     /// Every stored verdict of the check, once read; held while the first read runs, so a verdict written
     /// meanwhile is merged after it rather than lost.
@@ -34,6 +37,7 @@ impl ExecutionStore {
         Self {
             store,
             check,
+            profile: OnceLock::new(),
             evidence: Mutex::default(),
             verdicts: tokio::sync::Mutex::default(),
             report: Mutex::default(),
@@ -75,6 +79,16 @@ impl CheckStore for ExecutionStore {
             return Ok(Some(self.check.clone()));
         }
         self.store.get_submitted(id).await
+    }
+
+    async fn get_profiled(&self, id: &CheckId) -> Result<Option<(Check, Arc<SubjectProfile>)>, StoreError> {
+        if self.is_own(id) {
+            let profile = self
+                .profile
+                .get_or_init(|| Arc::new(SubjectProfile::new(&self.check.request.subject)));
+            return Ok(Some((self.check.clone(), Arc::clone(profile))));
+        }
+        self.store.get_profiled(id).await
     }
 
     async fn set_status(&self, id: &CheckId, status: CheckStatus, error: Option<&str>) -> Result<(), StoreError> {
@@ -175,6 +189,20 @@ mod tests {
         );
         assert_eq!(execution.get_verdicts(&check.id).await.unwrap(), vec![judged]);
         assert_eq!(execution.get_submitted(&check.id).await.unwrap(), Some(check));
+    }
+
+    #[tokio::test]
+    async fn the_subject_is_profiled_once_per_execution_and_as_the_store_would_profile_it() {
+        let (store, check) = stored("Acme Trading Co., Ltd.").await;
+        let execution = ExecutionStore::new(store.clone(), check.clone());
+
+        let (first_check, first) = execution.get_profiled(&check.id).await.unwrap().expect("own check");
+        let (_, second) = execution.get_profiled(&check.id).await.unwrap().expect("own check");
+        let (_, from_store) = store.get_profiled(&check.id).await.unwrap().expect("stored check");
+
+        assert_eq!(first_check, check);
+        assert!(Arc::ptr_eq(&first, &second), "the second step reuses the first step's profile");
+        assert_eq!(format!("{first:?}"), format!("{from_store:?}"));
     }
 
     #[tokio::test]
