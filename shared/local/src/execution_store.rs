@@ -201,7 +201,10 @@ mod tests {
         let (_, from_store) = store.get_profiled(&check.id).await.unwrap().expect("stored check");
 
         assert_eq!(first_check, check);
-        assert!(Arc::ptr_eq(&first, &second), "the second step reuses the first step's profile");
+        assert!(
+            Arc::ptr_eq(&first, &second),
+            "the second step reuses the first step's profile"
+        );
         assert_eq!(format!("{first:?}"), format!("{from_store:?}"));
     }
 
