@@ -109,7 +109,19 @@ pub fn to_e164(raw: &str, default_country: Option<&str>) -> Option<String> {
     result
 }
 
+/// How many compiled patterns the phone metadata keeps. The crate keeps 100 in an LRU shared by every thread, but
+/// parsing one number tries a country's type and leading-digit patterns, several hundred for the large plans
+/// (US, CN, DE), so at 100 they evicted each other and most parses recompiled regexes.
+const METADATA_REGEX_CACHE: usize = 8_192;
+
+static METADATA_REGEX_CACHE_WIDENED: LazyLock<()> = LazyLock::new(|| {
+    let cache = phonenumber::metadata::DATABASE.cache();
+    let mut cache = cache.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    cache.set_capacity(METADATA_REGEX_CACHE);
+});
+
 fn parse_e164(raw: &str, default_country: Option<&str>) -> Option<String> {
+    LazyLock::force(&METADATA_REGEX_CACHE_WIDENED);
     let cleaned = clean_number(raw);
     let digit_count = cleaned.trim_start_matches('+').len();
     if !(6..=17).contains(&digit_count) {
@@ -178,6 +190,40 @@ mod tests {
         for (raw, country, expected) in cases {
             assert_eq!(to_e164(raw, country).as_deref(), Some(expected), "{raw} {country:?}");
         }
+    }
+
+    #[test]
+    fn the_metadata_keeps_every_pattern_a_few_countries_use() {
+        // parse_e164 directly: to_e164's own per-thread memo would skip the metadata for numbers other tests read.
+        for (raw, country) in [
+            ("(503) 555-0142", "US"),
+            ("0571-87654321", "CN"),
+            ("030 1234567", "DE"),
+            ("0117 496 0831", "GB"),
+            ("03-1234-5678", "JP"),
+            ("020-27124455", "IN"),
+            ("11 91234-5678", "BR"),
+            ("01 23 45 67 89", "FR"),
+            ("06 1234 5678", "IT"),
+            ("912 345 678", "ES"),
+            ("010-1234-5678", "KR"),
+            ("074-291-555", "TH"),
+            ("02 9876 5432", "AU"),
+            ("55 1234 5678", "MX"),
+            ("8 495 123-45-67", "RU"),
+            ("020 123 4567", "NL"),
+            ("0212 345 67 89", "TR"),
+            ("22 123 45 67", "PL"),
+            ("021 5678 1234", "ID"),
+            ("028 3823 4567", "VN"),
+        ] {
+            assert!(parse_e164(raw, Some(country)).is_some(), "{raw} {country}");
+        }
+        let cache = phonenumber::metadata::DATABASE.cache();
+        let cache = cache.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        assert_eq!(cache.capacity(), METADATA_REGEX_CACHE);
+        // Twenty plans need more patterns than the crate's default of 100; none of them was evicted.
+        assert!(cache.len() > 100, "{} patterns cached", cache.len());
     }
 
     #[test]

@@ -23,27 +23,39 @@ pub fn fold(text: &str) -> String {
 fn fold_chars(chars: impl Iterator<Item = char>, capacity: usize) -> String {
     let mut folded = String::with_capacity(capacity);
     let mut previous_was_latin = false;
-    for c in chars.flat_map(char::to_lowercase) {
-        if is_combining_mark(c) {
-            // A mark left over after NFKC on a Latin base (Turkish "İ" lowercases to i + dot) is a diacritic.
-            if !previous_was_latin {
-                folded.push(c);
-            }
+    for c in chars {
+        // Most characters of mixed-script text are ASCII: no marks, digits of their own or accents to fold.
+        if c.is_ascii() {
+            folded.push(c.to_ascii_lowercase());
+            previous_was_latin = c.is_ascii_alphabetic();
             continue;
         }
-        if let Some(digit) = native_digit(c) {
-            folded.push(digit);
-            previous_was_latin = false;
-        } else if is_latin_letter(c) && !c.is_ascii() {
-            let ascii = deunicode::deunicode_char(c).unwrap_or("");
-            folded.extend(ascii.chars().flat_map(char::to_lowercase));
-            previous_was_latin = true;
-        } else {
-            folded.push(c);
-            previous_was_latin = c.is_ascii_alphabetic();
+        for c in c.to_lowercase() {
+            fold_lowercase_char(&mut folded, c, &mut previous_was_latin);
         }
     }
     folded
+}
+
+fn fold_lowercase_char(folded: &mut String, c: char, previous_was_latin: &mut bool) {
+    if is_combining_mark(c) {
+        // A mark left over after NFKC on a Latin base (Turkish "İ" lowercases to i + dot) is a diacritic.
+        if !*previous_was_latin {
+            folded.push(c);
+        }
+        return;
+    }
+    if let Some(digit) = native_digit(c) {
+        folded.push(digit);
+        *previous_was_latin = false;
+    } else if is_latin_letter(c) && !c.is_ascii() {
+        let ascii = deunicode::deunicode_char(c).unwrap_or("");
+        folded.extend(ascii.chars().flat_map(char::to_lowercase));
+        *previous_was_latin = true;
+    } else {
+        folded.push(c);
+        *previous_was_latin = c.is_ascii_alphabetic();
+    }
 }
 
 /// Folded word tokens (letters and digits), split on everything else; CJK runs stay whole.
