@@ -235,8 +235,9 @@ static EMAIL_IN_TEXT: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)(?:mailto:)?([a-z0-9][a-z0-9._%+\-]*@(?:[a-z0-9\-\p{L}]+\.)+[a-z\p{L}]{2,})")
         .expect("e-mail pattern compiles")
 });
+/// "name [at] domain [dot] com"; its word boundary is an ASCII one, read through `captures_at_word_starts`.
 static OBFUSCATED_EMAIL_IN_TEXT: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)\b([a-z0-9][a-z0-9._%+\-]*)\s*[\[(]\s*at\s*[\])]\s*([a-z0-9\-]+(?:(?:\s*[\[(]\s*dot\s*[\])]\s*|\.)[a-z0-9\-]+)+)")
+    Regex::new(r"(?i)(?-u:\b)([a-z0-9][a-z0-9._%+\-]*)\s*[\[(]\s*at\s*[\])]\s*([a-z0-9\-]+(?:(?:\s*[\[(]\s*dot\s*[\])]\s*|\.)[a-z0-9\-]+)+)")
         .expect("obfuscated e-mail pattern compiles")
 });
 static OBFUSCATED_DOT: LazyLock<Regex> =
@@ -329,7 +330,7 @@ pub fn emails_in(text: &str) -> Vec<String> {
             )
         })
         .collect();
-    for captures in OBFUSCATED_EMAIL_IN_TEXT.captures_iter(text) {
+    for captures in super::text::captures_at_word_starts(&OBFUSCATED_EMAIL_IN_TEXT, text) {
         let (Some(local), Some(domain)) = (captures.get(1), captures.get(2)) else {
             continue;
         };
@@ -435,5 +436,12 @@ mod tests {
             ["sales@greenleaf.com", "info@greenleaf.com", "wei.li@gmail.com"]
         );
         assert!(emails_in("no address here, just @mentions").is_empty());
+    }
+
+    #[test]
+    fn a_hidden_address_starts_at_a_word_in_any_script() {
+        // "Müller" is one word: no hidden address starts at its "ller".
+        assert!(emails_in("Müller [at] example [dot] com").is_empty());
+        assert_eq!(emails_in("café: info [at] example [dot] com"), ["info@example.com"]);
     }
 }

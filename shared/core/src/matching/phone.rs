@@ -5,6 +5,8 @@ use std::str::FromStr;
 use std::sync::LazyLock;
 
 use regex::Regex;
+
+use super::text::captures_at_word_starts;
 use unicode_normalization::UnicodeNormalization;
 
 /// Where an extension starts ("ext. 12", "x12", "loc. 205", "poste 3", "分机 12"); it is not part of the E.164 number.
@@ -13,10 +15,11 @@ static EXTENSION: LazyLock<Regex> = LazyLock::new(|| {
         .expect("extension pattern compiles")
 });
 
-/// A number after a label (Tel, Phone, Mobile, Fax, T:, 电话, 전화, โทร ...).
+/// A number after a label (Tel, Phone, Mobile, Fax, T:, 电话, 전화, โทร ...). Its word boundaries are ASCII ones, read
+/// through [`captures_at_word_starts`]; one after a label word is followed by a space, a colon or a digit in any match.
 static LABELLED_PHONE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r"(?i)(?:\b(?:tel|tele|telephone|telefon|telefono|teléfono|téléphone|telp|phone|ph|mobile|mob|cell|cellphone|handphone|hp|fax|hotline|whatsapp|wa|call|contact|tlf|puhelin)\b\.?|\b[tmfp]\s*:|\b[tmf]\.|电话|電話|手机|手機|传真|傳真|联系电话|聯絡電話|전화|휴대폰|팩스|โทรศัพท์|โทร\.?|มือถือ|แฟกซ์)\s*(?:(?:no|number|nr)\.?\s*)?[:：.\-]?\s*(?P<number>(?:\+|00)?[ \t]?\(?\d[\d \t().\-/]{5,22}\d)",
+        r"(?i)(?:(?-u:\b)(?:tel|tele|telephone|telefon|telefono|teléfono|téléphone|telp|phone|ph|mobile|mob|cell|cellphone|handphone|hp|fax|hotline|whatsapp|wa|call|contact|tlf|puhelin)(?-u:\b)\.?|(?-u:\b)[tmfp]\s*:|(?-u:\b)[tmf]\.|电话|電話|手机|手機|传真|傳真|联系电话|聯絡電話|전화|휴대폰|팩스|โทรศัพท์|โทร\.?|มือถือ|แฟกซ์)\s*(?:(?:no|number|nr)\.?\s*)?[:：.\-]?\s*(?P<number>(?:\+|00)?[ \t]?\(?\d[\d \t().\-/]{5,22}\d)",
     )
     .expect("labelled phone pattern compiles")
 });
@@ -140,7 +143,7 @@ pub fn phones_in(text: &str) -> Vec<String> {
     let text = nfkc(text);
     let mut found: Vec<(usize, usize, String)> = Vec::new();
     for pattern in [&*LABELLED_PHONE, &*INTERNATIONAL_PHONE] {
-        for captures in pattern.captures_iter(&text) {
+        for captures in captures_at_word_starts(pattern, &text) {
             let Some(number) = captures.name("number") else {
                 continue;
             };
@@ -254,6 +257,15 @@ mod tests {
                 "074-291-555"
             ]
         );
+    }
+
+    #[test]
+    fn a_label_must_start_a_word_in_any_script() {
+        // "tel" and "fax" end words here ("Hôtel", "Ñfax"): no label, so no phone; real labels beside them still count.
+        assert!(phones_in("Hôtel 0123 456 789 and Ñfax 0571 8765 4321").is_empty());
+        assert_eq!(phones_in("Café Tel: 01 23 45 67 89"), ["01 23 45 67 89"]);
+        assert_eq!(phones_in("公司联系电话：0571-87654321"), ["0571-87654321"]);
+        assert_eq!(phones_in("Офис tel. 8 495 123-45-67"), ["8 495 123-45-67"]);
     }
 
     #[test]
