@@ -226,8 +226,10 @@ impl CircuitBreaker {
         })
     }
 
-    fn settle(&self, succeeded: bool) {
+    /// Records a call's outcome; whether this failure opened the circuit.
+    fn settle(&self, succeeded: bool) -> bool {
         let mut state = self.lock();
+        let was_open = matches!(*state, BreakerState::Open { .. });
         *state = match (*state, succeeded) {
             (_, true) => BreakerState::Closed {
                 consecutive_failures: 0,
@@ -239,13 +241,19 @@ impl CircuitBreaker {
                     consecutive_failures: consecutive_failures + 1,
                 }
             }
-            (_, false) => {
-                tracing::warn!(cool_down_ms = self.cool_down.as_millis() as u64, "circuit opened");
-                BreakerState::Open {
-                    until: Instant::now() + self.cool_down,
-                }
-            }
+            // A call begun before the circuit opened and failing after: the failures that opened it counted
+            // already, and the cool-down runs from the opening.
+            (open @ BreakerState::Open { .. }, false) => open,
+            (_, false) => BreakerState::Open {
+                until: Instant::now() + self.cool_down,
+            },
         };
+        !was_open && matches!(*state, BreakerState::Open { .. })
+    }
+
+    /// How long an opened circuit fails fast.
+    pub fn cool_down(&self) -> Duration {
+        self.cool_down
     }
 
     fn lock(&self) -> MutexGuard<'_, BreakerState> {
@@ -270,10 +278,11 @@ impl BreakerCall<'_> {
         self.breaker.settle(true);
     }
 
-    /// The upstream failed: one more consecutive failure, or the probe's verdict to reopen.
-    pub fn failed(mut self) {
+    /// The upstream failed: one more consecutive failure, or the probe's verdict to reopen. Whether this failure
+    /// opened the circuit (once per opening, for the caller to log with what it knows of the upstream).
+    pub fn failed(mut self) -> bool {
         self.settled = true;
-        self.breaker.settle(false);
+        self.breaker.settle(false)
     }
 }
 
@@ -381,7 +390,12 @@ impl Limits {
             }
             match failure {
                 Failure::Request => breaker_call.succeeded(),
-                Failure::Transient { .. } | Failure::Upstream => breaker_call.failed(),
+                Failure::Transient { .. } | Failure::Upstream => {
+                    if breaker_call.failed() {
+                        let cool_down_ms = self.breaker.cool_down().as_millis() as u64;
+                        tracing::warn!(cool_down_ms, "LLM circuit opened");
+                    }
+                }
             }
             return Err(err);
         }
@@ -586,6 +600,33 @@ mod tests {
             assert_eq!(run_sequence(&limits, vec![Err(outcome.clone())]).await.0, Err(outcome));
         }
         assert_eq!(limits.breaker().state(), CircuitState::Closed);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn calls_that_fail_after_the_circuit_opened_neither_reopen_it_nor_extend_its_cool_down() {
+        let breaker = CircuitBreaker::new(2, Duration::from_secs(10));
+        let mut in_flight: Vec<_> = (0..4).map(|_| breaker.begin().expect("closed")).collect();
+        let late = in_flight.split_off(2);
+        let opened: Vec<bool> = in_flight.into_iter().map(BreakerCall::failed).collect();
+        assert_eq!(opened, [false, true], "the failure that opened it reports the opening");
+        tokio::time::advance(Duration::from_secs(5)).await;
+        let reopened: Vec<bool> = late.into_iter().map(BreakerCall::failed).collect();
+        assert_eq!(
+            reopened,
+            [false, false],
+            "calls begun before the opening report nothing"
+        );
+        tokio::time::advance(Duration::from_secs(5)).await;
+        assert_eq!(
+            breaker.state(),
+            CircuitState::HalfOpen,
+            "the cool-down ran from the opening"
+        );
+        assert!(
+            breaker.begin().expect("the probe").failed(),
+            "a failed probe opens it again"
+        );
+        assert_eq!(breaker.state(), CircuitState::Open);
     }
 
     #[tokio::test(start_paused = true)]

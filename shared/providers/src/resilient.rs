@@ -326,7 +326,12 @@ impl Resilient {
         let elapsed = started.elapsed();
         self.state.counters.provider_calls.fetch_add(1, Ordering::Relaxed);
         match &outcome {
-            Err(err) if is_upstream_failure(err) => breaker_call.failed(),
+            Err(err) if is_upstream_failure(err) => {
+                if breaker_call.failed() {
+                    let cool_down_ms = self.breaker.cool_down().as_millis() as u64;
+                    tracing::warn!(provider, scope = %self.scope, cool_down_ms, "circuit opened");
+                }
+            }
             _ => breaker_call.succeeded(),
         }
         self.state.observer.call_finished(&CallReport {
