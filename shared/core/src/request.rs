@@ -27,12 +27,18 @@ pub struct CheckRequest {
 impl CheckRequest {
     /// Parses a request body; the error names the offending field by its JSON path.
     pub fn from_json(body: &[u8]) -> Result<Self, InvalidInput> {
-        let deserializer = &mut serde_json::Deserializer::from_slice(body);
-        let request: CheckRequest = serde_path_to_error::deserialize(deserializer).map_err(|err| {
-            let path = err.path().to_string();
-            let field = if path == "." || path == "?" { "body" } else { &path };
-            InvalidInput::new(field, err.into_inner().to_string())
-        })?;
+        // Tracking the path costs every request; only a refused one needs it, so it is read again to name the field.
+        let request = match Self::deserialize(&mut serde_json::Deserializer::from_slice(body)) {
+            Ok(request) => request,
+            Err(_) => {
+                let deserializer = &mut serde_json::Deserializer::from_slice(body);
+                serde_path_to_error::deserialize::<_, Self>(deserializer).map_err(|err| {
+                    let path = err.path().to_string();
+                    let field = if path == "." || path == "?" { "body" } else { &path };
+                    InvalidInput::new(field, err.into_inner().to_string())
+                })?
+            }
+        };
         request.check_rules()?;
         Ok(request)
     }
