@@ -5,9 +5,9 @@ use std::str::FromStr;
 use std::sync::LazyLock;
 
 use regex::Regex;
+use unicode_normalization::UnicodeNormalization;
 
 use super::text::captures_at_word_starts;
-use unicode_normalization::UnicodeNormalization;
 
 /// Where an extension starts ("ext. 12", "x12", "loc. 205", "poste 3", "分机 12"); it is not part of the E.164 number.
 static EXTENSION: LazyLock<Regex> = LazyLock::new(|| {
@@ -112,9 +112,9 @@ pub fn to_e164(raw: &str, default_country: Option<&str>) -> Option<String> {
     result
 }
 
-/// How many compiled patterns the phone metadata keeps. The crate keeps 100 in an LRU shared by every thread, but
-/// parsing one number tries a country's type and leading-digit patterns, several hundred for the large plans
-/// (US, CN, DE), so at 100 they evicted each other and most parses recompiled regexes.
+/// How many compiled patterns the phone metadata keeps. The crate keeps 100 in an LRU shared by every thread; the
+/// numbers of twenty countries already use more than that (about seven patterns a country), so a service reading
+/// numbers from everywhere would keep evicting patterns and compiling them again.
 const METADATA_REGEX_CACHE: usize = 8_192;
 
 static METADATA_REGEX_CACHE_WIDENED: LazyLock<()> = LazyLock::new(|| {
