@@ -47,14 +47,71 @@ const ADDRESSED_PATTERNS: &[&str] = &[
 /// Words that address an AI, an automated system, or the reader; or a sentence that opens with the order itself.
 const ADDRESSEE: &str = r"\b(?:ai|a\.i\.|llms?|language\s+models?|assistants?|chatbots?|bots?|gpt|chatgpt|automated|reviewers?|crawlers?|agents?|systems?|you|your|please)\b|^\s*(?:report|mark|classify|flag|label|score|assess|rate|output|treat|consider)\b|人工智能|模型|助手|系统|系統|请|請";
 
-// Each list is one set: a sentence matches when any of its patterns does, in a single pass.
-static INJECTION_REGEXES: LazyLock<RegexSet> = LazyLock::new(|| compile(INJECTION_PATTERNS));
-static ADDRESSED_REGEXES: LazyLock<RegexSet> = LazyLock::new(|| compile(ADDRESSED_PATTERNS));
-static ADDRESSEE_REGEX: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(&format!("(?i){ADDRESSEE}")).expect("injection pattern compiles"));
+// Each list is one set: a sentence matches when any of its patterns does.
+static INJECTION_REGEXES: LazyLock<WordPatterns> = LazyLock::new(|| WordPatterns::new(INJECTION_PATTERNS));
+static ADDRESSED_REGEXES: LazyLock<WordPatterns> = LazyLock::new(|| WordPatterns::new(ADDRESSED_PATTERNS));
+static ADDRESSEE_REGEX: LazyLock<WordPatterns> = LazyLock::new(|| WordPatterns::new(&[ADDRESSEE]));
 
-fn compile(patterns: &[&str]) -> RegexSet {
-    RegexSet::new(patterns.iter().map(|pattern| format!("(?i){pattern}"))).expect("injection pattern compiles")
+/// Case-insensitive patterns written with Unicode `\b`, searched in two steps.
+///
+/// The regex crate's lazy DFA runs a Unicode `\b` only on ASCII text: one accented letter, CJK character or "©"
+/// hands the search to its backtracker or PikeVM, many times slower, and the adverse terms alone were 45 such
+/// searches per sentence. `loose` holds the same patterns with every `\b` removed: it matches wherever a pattern
+/// does (an assertion removed only admits more), runs on the DFA whatever the script, and tests all of them in one
+/// pass. Only the patterns it finds are then searched exactly, and most text holds none.
+struct WordPatterns {
+    loose: RegexSet,
+    exact: Vec<Regex>,
+}
+
+impl WordPatterns {
+    fn new(patterns: &[&str]) -> Self {
+        let loose = RegexSet::new(
+            patterns
+                .iter()
+                .map(|pattern| format!("(?i){}", without_word_boundaries(pattern))),
+        )
+        .expect("signal pattern compiles without its word boundaries");
+        let exact = patterns
+            .iter()
+            .map(|pattern| Regex::new(&format!("(?i){pattern}")).expect("signal pattern compiles"))
+            .collect();
+        Self { loose, exact }
+    }
+
+    /// The exact regexes, with their index in the list, of the patterns that may match `text`: every one that
+    /// does, and the few that only match without their word boundaries.
+    fn candidates<'p>(&'p self, text: &str) -> impl Iterator<Item = (usize, &'p Regex)> {
+        self.loose
+            .matches(text)
+            .into_iter()
+            .map(|index| (index, &self.exact[index]))
+    }
+
+    fn is_match(&self, text: &str) -> bool {
+        self.candidates(text).any(|(_, exact)| exact.is_match(text))
+    }
+}
+
+/// `pattern` with its `\b` assertions taken out (an escaped backslash before a `b` is kept).
+fn without_word_boundaries(pattern: &str) -> String {
+    let mut loose = String::with_capacity(pattern.len());
+    let mut chars = pattern.chars();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            loose.push(c);
+            continue;
+        }
+        match chars.next() {
+            Some('b') => {}
+            Some(escaped) => {
+                loose.push(c);
+                loose.push(escaped);
+            }
+            None => loose.push(c),
+        }
+    }
+    loose
 }
 
 /// Sentence ends in Latin and CJK punctuation, and line breaks.
@@ -120,11 +177,10 @@ impl InjectionScan {
 }
 
 /// Phrases that make the named company the victim or the impersonated party of the wrongdoing, not its author.
-static VICTIM_CONTEXT: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
-        r"(?i)\bvictims?\b|\btargeted\s+by\b|\bimpersonat\w*|\bpretending\s+to\s+be\b|\bposing\s+as\b|\bphishing\b|\bspoof\w*|\bfake\s+(?:websites?|domains?|e-?mails?|accounts?)\s+(?:using|of|in\s+the\s+name)|\bwarns?\s+(?:its\s+)?(?:customers|buyers|clients|the\s+public)\b|\bfraud\s+prevention\b|\bdefrauded\b|\bwas\s+(?:scammed|defrauded)\b|冒充|假冒.{0,6}名义|受害",
-    )
-    .expect("victim pattern compiles")
+static VICTIM_CONTEXT: LazyLock<WordPatterns> = LazyLock::new(|| {
+    WordPatterns::new(&[
+        r"\bvictims?\b|\btargeted\s+by\b|\bimpersonat\w*|\bpretending\s+to\s+be\b|\bposing\s+as\b|\bphishing\b|\bspoof\w*|\bfake\s+(?:websites?|domains?|e-?mails?|accounts?)\s+(?:using|of|in\s+the\s+name)|\bwarns?\s+(?:its\s+)?(?:customers|buyers|clients|the\s+public)\b|\bfraud\s+prevention\b|\bdefrauded\b|\bwas\s+(?:scammed|defrauded)\b|冒充|假冒.{0,6}名义|受害",
+    ])
 });
 
 /// Whether the text presents the company as the victim or impersonated party (so fraud terms are not adverse to it).
@@ -133,11 +189,10 @@ pub fn victim_context(text: &str) -> bool {
 }
 
 /// Phrases that close an accusation in the subject's favour: cleared, acquitted, charges dropped.
-static EXCULPATORY: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
-        r"(?i)\bcleared\b|\bacquitt\w*|\bexonerat\w*|\bcharges\s+(?:were\s+|have\s+been\s+)?dropped\b|\bno\s+(?:evidence\s+of\s+)?wrongdoing\b|\bfound\s+no\s+evidence\b|\bcase\s+(?:was\s+)?(?:closed|dismissed)\b|\bdismissed\s+the\s+(?:case|charges|complaint)\b|无罪|撤销案件|撤案",
-    )
-    .expect("exculpatory pattern compiles")
+static EXCULPATORY: LazyLock<WordPatterns> = LazyLock::new(|| {
+    WordPatterns::new(&[
+        r"\bcleared\b|\bacquitt\w*|\bexonerat\w*|\bcharges\s+(?:were\s+|have\s+been\s+)?dropped\b|\bno\s+(?:evidence\s+of\s+)?wrongdoing\b|\bfound\s+no\s+evidence\b|\bcase\s+(?:was\s+)?(?:closed|dismissed)\b|\bdismissed\s+the\s+(?:case|charges|complaint)\b|无罪|撤销案件|撤案",
+    ])
 });
 
 /// Whether the text reports that an accusation against the company was closed in its favour.
@@ -255,16 +310,9 @@ const ADVERSE_TERMS: &[(&str, &str)] = &[
     ),
 ];
 
-static ADVERSE_REGEXES: LazyLock<Vec<(&'static str, Regex)>> = LazyLock::new(|| {
-    ADVERSE_TERMS
-        .iter()
-        .map(|(term, pattern)| {
-            (
-                *term,
-                Regex::new(&format!("(?i){pattern}")).expect("adverse term pattern compiles"),
-            )
-        })
-        .collect()
+static ADVERSE_REGEXES: LazyLock<WordPatterns> = LazyLock::new(|| {
+    let patterns: Vec<&str> = ADVERSE_TERMS.iter().map(|(_, pattern)| *pattern).collect();
+    WordPatterns::new(&patterns)
 });
 
 /// Terms that report action by an authority (police, courts, regulators, sanctions lists) rather than an
@@ -318,13 +366,13 @@ fn is_negated(folded: &str, term_start: usize) -> bool {
 pub fn adverse_terms(text: &str) -> Vec<&'static str> {
     let folded = fold(text);
     ADVERSE_REGEXES
-        .iter()
+        .candidates(&folded)
         .filter(|(_, pattern)| {
             pattern
                 .find_iter(&folded)
                 .any(|found| !is_negated(&folded, found.start()))
         })
-        .map(|(term, _)| *term)
+        .map(|(index, _)| ADVERSE_TERMS[index].0)
         .collect()
 }
 
@@ -440,6 +488,29 @@ mod tests {
         for (text, expected) in cases {
             assert_eq!(adverse_terms(text), expected, "{text}");
         }
+    }
+
+    #[test]
+    fn a_term_must_stand_as_a_word_beside_any_script() {
+        // Each term here sits inside a longer word: found without its word boundaries, refused with them.
+        let inside_words = [
+            "该公司 pursued growth, defined 标准 and answered issues 报告.",
+            "Hôtel Scampino: refined dishes, braided bread.",
+            "Компания расширяется; policemen's ball sponsored.",
+        ];
+        for text in inside_words {
+            assert!(adverse_terms(text).is_empty(), "{text}: {:?}", adverse_terms(text));
+        }
+        assert_eq!(adverse_terms("该公司 was sued in 2023 (诉讼)."), ["lawsuit"]);
+        assert!(exculpatory("Суд: the director was cleared of all charges."));
+        assert!(!exculpatory("Суд: uncleared invoices remain."));
+        assert!(victim_context("公司提醒: phishing e-mails use our name."));
+    }
+
+    #[test]
+    fn word_boundaries_come_out_and_escaped_backslashes_stay() {
+        assert_eq!(without_word_boundaries(r"\bfraud\b|\bscam"), "fraud|scam");
+        assert_eq!(without_word_boundaries(r"a\\b\s+\."), r"a\\b\s+\.");
     }
 
     #[test]
