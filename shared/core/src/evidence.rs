@@ -80,6 +80,14 @@ pub struct Finding {
     pub record: Record,
 }
 
+impl Finding {
+    /// Whether `other` is the same record from the same place, whenever either was fetched: the lookups of one
+    /// channel overlap (two searches return the same page), and each call stamps its own `fetched_at`.
+    pub fn is_same_record(&self, other: &Finding) -> bool {
+        self.source == other.source && self.record == other.record
+    }
+}
+
 /// The structured content of a finding, one variant per kind of record the channels return.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]

@@ -80,7 +80,7 @@ pub async fn run_wave(
             error,
         });
         for finding in found {
-            if !findings.contains(&finding) {
+            if !findings.iter().any(|known| known.is_same_record(&finding)) {
                 findings.push(finding);
             }
         }
@@ -277,7 +277,7 @@ pub(crate) async fn investigate(
         };
         let merged = &mut evidence[position];
         for finding in found.findings {
-            if !merged.findings.contains(&finding) {
+            if !merged.findings.iter().any(|known| known.is_same_record(&finding)) {
                 merged.findings.push(finding);
             }
         }
@@ -289,4 +289,66 @@ pub(crate) async fn investigate(
         verdicts[position] = verdict;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicI64, Ordering};
+
+    use async_trait::async_trait;
+    use chrono::{Duration, Utc};
+
+    use super::*;
+    use crate::evidence::Record;
+    use crate::ports::Provider;
+    use crate::request::CheckRequest;
+
+    /// Answers every search with the same page, stamped at the time of each call, as a real adapter does.
+    struct SamePageEverySearch {
+        calls: AtomicI64,
+    }
+
+    #[async_trait]
+    impl Provider for SamePageEverySearch {
+        fn channel(&self) -> Channel {
+            Channel::Search
+        }
+
+        fn name(&self) -> &'static str {
+            "same-page"
+        }
+
+        async fn lookup(&self, _lookup: &Lookup) -> Result<Vec<Finding>, ProviderError> {
+            let call = self.calls.fetch_add(1, Ordering::SeqCst);
+            Ok(vec![Finding {
+                provider: "same-page".into(),
+                source: "https://news.example/acme".into(),
+                fetched_at: Utc::now() + Duration::milliseconds(call),
+                record: Record::SearchResult {
+                    title: "Acme Trading Ltd expands".into(),
+                    url: "https://news.example/acme".into(),
+                    snippet: "Acme Trading Ltd opened a warehouse in Ningbo.".into(),
+                    published: None,
+                },
+            }])
+        }
+    }
+
+    #[tokio::test]
+    async fn a_page_that_several_lookups_return_is_one_finding() {
+        let body = r#"{"subject": {"kind": "company", "name": "Acme Trading Ltd", "country": "CN",
+                       "website": "https://acme-trading.example", "phone": "+86 574 8765 4321"}}"#;
+        let check = Check::new(CheckRequest::from_json(body.as_bytes()).unwrap(), Utc::now());
+        let provider = Arc::new(SamePageEverySearch {
+            calls: AtomicI64::new(0),
+        });
+        let evidence = collect(&check, Channel::Search, &Providers::default().with(provider)).await;
+        assert!(
+            evidence.calls.len() >= 2,
+            "the plan makes several searches: {:?}",
+            evidence.calls
+        );
+        assert_eq!(evidence.findings.len(), 1, "{:?}", evidence.findings);
+    }
 }

@@ -779,11 +779,15 @@ impl Ledger {
             let known = existing
                 .into_iter()
                 .flatten()
-                .find(|(_, known)| same_finding(known, &finding))
+                .find(|(_, known)| known.is_same_record(&finding))
                 .map(|(id, _)| id.clone());
             let id = match known {
                 Some(id) => id,
-                None => match evidence.findings.iter().position(|known| same_finding(known, &finding)) {
+                None => match evidence
+                    .findings
+                    .iter()
+                    .position(|known| known.is_same_record(&finding))
+                {
                     Some(index) => Evidence::finding_id(channel, offset + index),
                     None => {
                         evidence.findings.push(finding.clone());
@@ -797,11 +801,6 @@ impl Ledger {
         let source = format!("{}: {}", provider.name(), lookup.describe());
         observation(&source, &cited, error.as_deref())
     }
-}
-
-/// Two findings are the same record from the same place, whenever they were fetched.
-fn same_finding(left: &Finding, right: &Finding) -> bool {
-    left.source == right.source && left.record == right.record
 }
 
 /// A tool result: findings serialized compactly, instruction-like text replaced by a marker, cut to
