@@ -82,9 +82,12 @@ impl WordPatterns {
     /// The exact regexes, with their index in the list, of the patterns that may match `text`: every one that
     /// does, and the few that only match without their word boundaries.
     fn candidates<'p>(&'p self, text: &str) -> impl Iterator<Item = (usize, &'p Regex)> {
-        self.loose
-            .matches(text)
+        // `is_match` first: it can skip ahead on the patterns' literals and stop at a match, where `matches`
+        // steps through every byte of the text; most text matches none.
+        let matched = self.loose.is_match(text).then(|| self.loose.matches(text));
+        matched
             .into_iter()
+            .flat_map(|found| found.into_iter())
             .map(|index| (index, &self.exact[index]))
     }
 
