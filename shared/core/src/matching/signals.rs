@@ -57,8 +57,8 @@ static ADDRESSEE_REGEX: LazyLock<WordPatterns> = LazyLock::new(|| WordPatterns::
 /// The regex crate's lazy DFA runs a Unicode `\b` only on ASCII text: one accented letter, CJK character or "©"
 /// hands the search to its backtracker or PikeVM, many times slower, and the adverse terms alone were 45 such
 /// searches per sentence. `loose` holds the same patterns with every `\b` removed: it matches wherever a pattern
-/// does (an assertion removed only admits more), runs on the DFA whatever the script, and tests all of them in one
-/// pass. Only the patterns it finds are then searched exactly, and most text holds none.
+/// does (an assertion removed only admits more), runs on the DFA whatever the script, and tests all of them
+/// together. Only the patterns it finds are then searched exactly, and most text holds none.
 struct WordPatterns {
     loose: RegexSet,
     exact: Vec<Regex>,
