@@ -334,13 +334,14 @@ impl SubjectProfile {
 
     /// Whether free text names the subject company (or its native-script name).
     pub fn is_mentioned_in(&self, text_to_search: &str) -> bool {
-        let found = text::tokens(text_to_search);
+        let folded = text::fold(text_to_search);
+        let found = text::folded_tokens(&folded);
         self.mention.in_tokens(&found)
             || self.distinctive_span_in(&found)
             || self
                 .local_core_name
                 .as_deref()
-                .is_some_and(|local| text::fold(text_to_search).contains(local))
+                .is_some_and(|local| folded.contains(local))
     }
 }
 

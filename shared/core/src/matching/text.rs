@@ -63,7 +63,11 @@ fn fold_lowercase_char(folded: &mut String, c: char, previous_was_latin: &mut bo
 /// A token also ends where CJK (Han, kana) or Hangul meets another script, so "88号" gives "88" and "号",
 /// while Latin digit-letter tokens such as "ra08" or "2beon" stay whole.
 pub fn tokens(text: &str) -> Vec<String> {
-    let folded = fold(text);
+    folded_tokens(&fold(text))
+}
+
+/// [`tokens`] of text that is already folded.
+pub fn folded_tokens(folded: &str) -> Vec<String> {
     // ASCII has no marks, CJK or Hangul: its words are its runs of letters and digits.
     if folded.is_ascii() {
         return folded
