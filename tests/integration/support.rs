@@ -16,7 +16,8 @@ pub fn bundled_scenarios() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/sandbox/scenarios")
 }
 
-/// The hold-out scenario sets (`scenarios`, `scenarios-2`), each written by someone who had not read the judge.
+/// The hold-out scenario sets (`scenarios`, `scenarios-2`, `scenarios-3`), each written by someone who had not read
+/// the judge.
 pub fn holdout_scenarios(set: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(set)
 }

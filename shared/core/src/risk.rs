@@ -123,6 +123,9 @@ pub struct RiskContext {
     /// The subject is a person: many people have no online footprint, so not finding one is a discrepancy
     /// to verify, not the shell-company signal it is for a company.
     pub subject_is_person: bool,
+    /// The subject claims a trade role and its customs records all predate the recency window: an active trader
+    /// with no recent trade needs proof of current operations, whatever else agrees.
+    pub trade_dormant: bool,
 }
 
 /// The risk level the rules give a check with these verdicts and flags.
@@ -134,6 +137,12 @@ pub fn assess_check(
     let context = RiskContext {
         adverse_media_corroborated: adverse_media_corroborated(verdicts),
         subject_is_person: !profile.is_company(),
+        trade_dormant: verdicts.iter().any(|verdict| {
+            verdict
+                .fields
+                .iter()
+                .any(|field| field.field == Field::LastShipment && field.outcome == Outcome::Inconclusive)
+        }),
     };
     assess(flags, context)
 }
@@ -176,6 +185,12 @@ pub fn assess(flags: &BTreeSet<Flag>, context: RiskContext) -> (RiskLevel, Vec<S
     }
     if points > 0 {
         return (RiskLevel::Medium, vec![format!("medium: {}", weighted.join(", "))]);
+    }
+    if context.trade_dormant {
+        return (
+            RiskLevel::Medium,
+            vec!["medium: no shipment in the last two years; confirm current trade before dealing".into()],
+        );
     }
     (
         RiskLevel::Low,
@@ -244,6 +259,17 @@ mod tests {
             ..RiskContext::default()
         };
         assert_eq!(assess(&flags, corroborated).0, RiskLevel::High);
+    }
+
+    #[test]
+    fn dormant_trade_alone_is_medium_and_adds_nothing_to_other_flags() {
+        let dormant = RiskContext {
+            trade_dormant: true,
+            ..RiskContext::default()
+        };
+        assert_eq!(assess(&set(&[]), dormant).0, RiskLevel::Medium);
+        let flags = set(&[Flag::WebsiteUnreachable, Flag::ContactNotVerified]);
+        assert_eq!(assess(&flags, dormant).0, RiskLevel::Medium);
     }
 
     #[test]

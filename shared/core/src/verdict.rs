@@ -42,6 +42,15 @@ pub enum Field {
     LineOfBusiness,
     TradeRole,
     DomainAge,
+    /// How long ago the subject's latest customs record was filed.
+    LastShipment,
+}
+
+impl Field {
+    /// A date held against a fixed threshold: a rule fact that reading the evidence again cannot change.
+    pub fn is_dated_fact(self) -> bool {
+        matches!(self, Field::DomainAge | Field::LastShipment)
+    }
 }
 
 /// How one field compared.

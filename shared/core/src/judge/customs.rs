@@ -1,5 +1,7 @@
 //! Customs records: shipments where the subject is a party, its trade role, and the goods against the claimed line.
 
+use chrono::NaiveDate;
+
 use crate::evidence::{Evidence, Record};
 use crate::flags::Flag;
 use crate::matching::business;
@@ -9,6 +11,10 @@ use crate::verdict::{Field, Outcome};
 
 use super::Judgement;
 
+/// A trader whose latest filed shipment is older than this has no current trade to show: customs data lags by
+/// weeks to months and seasonal goods ship once a year, but two years without a shipment is a dormant business.
+const STALE_TRADE_DAYS: i64 = 2 * 365;
+
 /// One shipment with the side the subject stands on.
 struct Party<'a> {
     index: usize,
@@ -17,14 +23,16 @@ struct Party<'a> {
     description: &'a str,
     /// Where the goods came from: the shipper's country.
     origin: Option<&'a str>,
+    date: Option<NaiveDate>,
 }
 
-pub(super) fn judge(profile: &SubjectProfile, evidence: &Evidence) -> Judgement {
+pub(super) fn judge(profile: &SubjectProfile, evidence: &Evidence, today: NaiveDate) -> Judgement {
     let mut judgement = Judgement::default();
     let aliases = trading_names(profile, evidence);
     let mut parties = Vec::new();
     for (index, finding) in evidence.findings.iter().enumerate() {
         let Record::Shipment {
+            date,
             shipper,
             shipper_country,
             consignee,
@@ -50,6 +58,7 @@ pub(super) fn judge(profile: &SubjectProfile, evidence: &Evidence) -> Judgement 
             hs_code: hs_code.as_deref(),
             description,
             origin: shipper_country.as_deref(),
+            date: *date,
         });
     }
     if parties.is_empty() {
@@ -62,7 +71,40 @@ pub(super) fn judge(profile: &SubjectProfile, evidence: &Evidence) -> Judgement 
     compare_role(&mut judgement, profile, &parties);
     compare_goods(&mut judgement, profile, &parties);
     compare_origin(&mut judgement, profile, &parties);
+    judge_recency(&mut judgement, profile, &parties, today);
     judgement
+}
+
+/// Records that are the subject's but all predate `STALE_TRADE_DAYS` show a trade that has stopped: the channel
+/// stays consistent (there is a history, and it agrees), and the risk step reads the stale date as dormancy.
+fn judge_recency(judgement: &mut Judgement, profile: &SubjectProfile, parties: &[Party<'_>], today: NaiveDate) {
+    let Some(role) = profile.trade_role else {
+        return;
+    };
+    let Some(latest) = parties
+        .iter()
+        .filter_map(|party| party.date.map(|date| (date, party.index)))
+        .max()
+    else {
+        return;
+    };
+    let (date, index) = latest;
+    let age_days = (today - date).num_days();
+    let stale = age_days > STALE_TRADE_DAYS;
+    if stale {
+        judgement.note(format!(
+            "the latest shipment is from {date}, {:.1} years before the check: no recent trade",
+            age_days as f64 / 365.25
+        ));
+    }
+    judgement.compare(
+        Field::LastShipment,
+        &format!("active {}", role_name(role)),
+        &format!("latest shipment {date} ({age_days} days ago)"),
+        if stale { Outcome::Inconclusive } else { Outcome::Match },
+        &[index],
+        format!("no shipment in {STALE_TRADE_DAYS} days reads as dormant trade"),
+    );
 }
 
 /// Countries the claimed products name ("acacia furniture made in Vietnam") against where the goods shipped from.
@@ -171,10 +213,6 @@ fn compare_role(judgement: &mut Judgement, profile: &SubjectProfile, parties: &[
         .map(|party| party.index)
         .collect();
     let all: Vec<usize> = parties.iter().map(|party| party.index).collect();
-    let role_name = |role: TradeRole| match role {
-        TradeRole::Exporter => "exporter (shipper)",
-        TradeRole::Importer => "importer (consignee)",
-    };
     if in_role.is_empty() {
         let other = match claimed {
             TradeRole::Exporter => TradeRole::Importer,
@@ -200,6 +238,13 @@ fn compare_role(judgement: &mut Judgement, profile: &SubjectProfile, parties: &[
     }
 }
 
+fn role_name(role: TradeRole) -> &'static str {
+    match role {
+        TradeRole::Exporter => "exporter (shipper)",
+        TradeRole::Importer => "importer (consignee)",
+    }
+}
+
 fn compare_goods(judgement: &mut Judgement, profile: &SubjectProfile, parties: &[Party<'_>]) {
     if profile.hs_codes.is_empty() && profile.products.is_empty() {
         return;
@@ -215,15 +260,12 @@ fn compare_goods(judgement: &mut Judgement, profile: &SubjectProfile, parties: &
         })
         .map(|party| party.index)
         .collect();
-    // Goods in the same HS chapter (knitted shirts against knitted sweatshirts) are the same line of
-    // business; a different chapter (electronics against metal scrap) is another trade.
-    let same_chapter: Vec<usize> = parties
+    let same_line: Vec<usize> = parties
         .iter()
         .filter(|party| {
-            party.hs_code.is_some_and(|code| {
-                let digits: String = code.chars().filter(char::is_ascii_digit).collect();
-                digits.len() >= 2 && profile.hs_codes.iter().any(|claimed| claimed.chapter() == &digits[..2])
-            })
+            party
+                .hs_code
+                .is_some_and(|code| business::same_manufacturing_line(&profile.hs_codes, code))
         })
         .map(|party| party.index)
         .collect();
@@ -245,10 +287,10 @@ fn compare_goods(judgement: &mut Judgement, profile: &SubjectProfile, parties: &
             &matching,
             note,
         );
-    } else if !same_chapter.is_empty() {
+    } else if !same_line.is_empty() {
         let note = format!(
-            "{} of {} shipments in the claimed HS chapter",
-            same_chapter.len(),
+            "{} of {} shipments in the claimed HS chapter, one line of manufacture",
+            same_line.len(),
             parties.len()
         );
         judgement.compare(
@@ -256,7 +298,7 @@ fn compare_goods(judgement: &mut Judgement, profile: &SubjectProfile, parties: &
             &claimed,
             &shipped.join("; "),
             Outcome::Match,
-            &same_chapter,
+            &same_line,
             note,
         );
     } else {
@@ -279,5 +321,74 @@ fn claimed_goods(profile: &SubjectProfile) -> String {
         (false, false) => format!("{} (HS {})", profile.products.join(", "), codes.join(", ")),
         (false, true) => format!("HS {}", codes.join(", ")),
         _ => profile.products.join(", "),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::{TimeZone, Utc};
+
+    use super::*;
+    use crate::channel::Channel;
+    use crate::evidence::Finding;
+    use crate::request::Subject;
+
+    fn exporter() -> SubjectProfile {
+        let subject: Subject = serde_json::from_value(serde_json::json!({
+            "kind": "company", "name": "Ceylon Spice Gardens (Pvt) Ltd", "country": "LK",
+            "trade": {"role": "exporter", "products": ["cinnamon quills"], "hs_codes": ["090611"]}
+        }))
+        .expect("a subject");
+        SubjectProfile::new(&subject)
+    }
+
+    fn shipments(dates: &[&str]) -> Evidence {
+        let findings = dates
+            .iter()
+            .enumerate()
+            .map(|(index, date)| Finding {
+                provider: "sayari".into(),
+                source: format!("shipment-{index}"),
+                fetched_at: Utc.with_ymd_and_hms(2026, 11, 26, 0, 0, 0).unwrap(),
+                record: Record::Shipment {
+                    date: date.parse().ok(),
+                    shipper: "CEYLON SPICE GARDENS PVT LTD".into(),
+                    shipper_country: Some("LK".into()),
+                    consignee: "SPICE ROUTE IMPORTERS INC".into(),
+                    consignee_country: Some("US".into()),
+                    hs_code: Some("090611".into()),
+                    description: "CEYLON CINNAMON QUILLS".into(),
+                    weight_kg: None,
+                },
+            })
+            .collect();
+        Evidence {
+            findings,
+            ..Evidence::empty(Channel::Customs)
+        }
+    }
+
+    fn last_shipment(judgement: &Judgement) -> Option<Outcome> {
+        judgement
+            .fields
+            .iter()
+            .find(|field| field.field == Field::LastShipment)
+            .map(|field| field.outcome)
+    }
+
+    #[test]
+    fn a_history_that_stopped_years_ago_is_the_subjects_but_not_recent_trade() {
+        let today = NaiveDate::from_ymd_opt(2026, 11, 26).unwrap();
+        let stale = judge(&exporter(), &shipments(&["2019-12-04", "2021-05-11"]), today);
+        assert_eq!(last_shipment(&stale), Some(Outcome::Inconclusive));
+        assert!(stale.fields.iter().all(|field| field.outcome != Outcome::Mismatch));
+        assert!(
+            !stale.flags.contains(&Flag::NoTradeHistory),
+            "there is a history, only an old one"
+        );
+        let recent = judge(&exporter(), &shipments(&["2019-12-04", "2026-03-02"]), today);
+        assert_eq!(last_shipment(&recent), Some(Outcome::Match));
+        let undated = judge(&exporter(), &shipments(&[""]), today);
+        assert_eq!(last_shipment(&undated), None);
     }
 }

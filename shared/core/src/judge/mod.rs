@@ -31,7 +31,7 @@ pub fn judge_channel(profile: &SubjectProfile, evidence: &Evidence, today: Naive
     }
     let judgement = match evidence.channel {
         Channel::Search => search::judge(profile, evidence),
-        Channel::Customs => customs::judge(profile, evidence),
+        Channel::Customs => customs::judge(profile, evidence, today),
         Channel::Linkedin => linkedin::judge(profile, evidence),
         Channel::Facebook => social::judge_facebook(profile, evidence),
         Channel::Twitter => social::judge_twitter(profile, evidence),
@@ -202,6 +202,7 @@ fn field_name(field: &Field) -> &'static str {
         Field::LineOfBusiness => "line of business",
         Field::TradeRole => "trade role",
         Field::DomainAge => "domain age",
+        Field::LastShipment => "last shipment",
     }
 }
 

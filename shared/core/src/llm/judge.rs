@@ -37,7 +37,8 @@ pub struct Question {
     pub note: String,
 }
 
-/// The fields worth a model's judgement: inconclusive comparisons, except the domain age, which is a rule fact.
+/// The fields worth a model's judgement: inconclusive comparisons, except dated rule facts (domain age, last
+/// shipment).
 pub fn questions(report: &Report) -> Vec<Question> {
     let mut questions = Vec::new();
     for (channel, verdict) in &report.channels {
@@ -45,9 +46,7 @@ pub fn questions(report: &Report) -> Vec<Question> {
             continue;
         }
         for (field_index, field) in verdict.fields.iter().enumerate() {
-            if field.outcome == Outcome::Inconclusive
-                && field.field != Field::DomainAge
-                && questions.len() < MAX_QUESTIONS
+            if field.outcome == Outcome::Inconclusive && !field.field.is_dated_fact() && questions.len() < MAX_QUESTIONS
             {
                 questions.push(Question {
                     id: format!("q{}", questions.len() + 1),

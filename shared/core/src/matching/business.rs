@@ -142,6 +142,28 @@ pub fn hs_matches(claimed: &[HsCode], found: &str) -> bool {
     })
 }
 
+/// HS chapters whose headings are styles of one manufacturing line: a knit factory makes T-shirts one season and
+/// sweatshirts the next, a furniture plant chairs and tables. In most chapters a heading is a trade of its own
+/// (chapter 03 holds fish fillets and crustaceans, 09 coffee and spices, 84 every kind of machine).
+const ONE_LINE_CHAPTERS: &[&str] = &[
+    "61", // knitted apparel
+    "62", // woven apparel
+    "64", // footwear
+    "65", // headgear
+    "69", // ceramic products
+    "70", // glass and glassware
+    "94", // furniture, bedding, lamps
+    "95", // toys, games, sports equipment
+];
+
+/// Whether a shipment's HS code is in a claimed code's chapter and that chapter is one line of manufacture.
+pub fn same_manufacturing_line(claimed: &[HsCode], found: &str) -> bool {
+    let found = hs_digits(found);
+    found.len() >= 2
+        && ONE_LINE_CHAPTERS.contains(&&found[..2])
+        && claimed.iter().any(|code| code.chapter() == &found[..2])
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -216,6 +238,26 @@ mod tests {
         ];
         for (found, expected) in cases {
             assert_eq!(hs_matches(&claimed, found), expected, "{found}");
+        }
+    }
+
+    #[test]
+    fn another_heading_of_the_chapter_is_the_same_line_only_where_one_plant_makes_them_all() {
+        let claimed: Vec<HsCode> = ["610910", "030617"]
+            .iter()
+            .filter_map(|raw| HsCode::parse(raw).ok())
+            .collect();
+        let cases = [
+            ("611020", true),   // sweatshirts from a T-shirt knitter
+            ("6104.62", true),  // knitted trousers
+            ("620342", false),  // woven trousers: another chapter
+            ("030462", false),  // fish fillets from a shrimp claim: another trade in the same chapter
+            ("30462", false),   // the same, stored as a number
+            ("0306.16", false), // the heading itself is hs_matches' business, not this
+            ("6", false),
+        ];
+        for (found, expected) in cases {
+            assert_eq!(same_manufacturing_line(&claimed, found), expected, "{found}");
         }
     }
 }
