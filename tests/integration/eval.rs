@@ -40,7 +40,7 @@ async fn bundled_scenarios_all_run_and_score_at_least_ninety_percent() {
 
 #[tokio::test]
 async fn every_holdout_set_runs_and_scores_at_least_ninety_percent() {
-    for set in ["scenarios", "scenarios-2", "scenarios-3"] {
+    for set in ["scenarios", "scenarios-2", "scenarios-3", "scenarios-4"] {
         let (scores, summary) = eval::evaluate(&holdout_scenarios(set), &options(8))
             .await
             .expect("eval runs");

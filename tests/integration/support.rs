@@ -16,7 +16,7 @@ pub fn bundled_scenarios() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/sandbox/scenarios")
 }
 
-/// The hold-out scenario sets (`scenarios`, `scenarios-2`, `scenarios-3`), each written by someone who had not read
+/// The hold-out scenario sets (`scenarios` to `scenarios-4`), each written by someone who had not read
 /// the judge.
 pub fn holdout_scenarios(set: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(set)

@@ -323,13 +323,32 @@ impl SubjectProfile {
             && only_entered
     }
 
-    /// Whether `name` names the subject company: the same name, or the same name less business descriptors.
+    /// Whether `name` names the subject company: the same name, the same name less business descriptors, or a
+    /// short form of it.
     pub fn is_subject_name(&self, name: &str) -> bool {
         company_names_compatible(&self.name, name, &self.places)
+            || self.is_short_name(name)
             || self
                 .local_core_name
                 .as_deref()
                 .is_some_and(|local| !local.is_empty() && names::core_company_name(name) == local)
+    }
+
+    /// Whether a display name names the subject, as a whole or in one of the names it pairs.
+    pub fn is_subject_display_name(&self, name: &str) -> bool {
+        self.is_subject_name(name) || display_name_parts(name).any(|part| self.is_subject_name(part))
+    }
+
+    /// Whether `name` is the subject's name cut short ("Anadolu Denim" for "Anadolu Denim Tekstil San. ve Tic.
+    /// A.Ş."): every word it has is in the subject's name, and it keeps at least two of the distinctive words and
+    /// at least half. A word the subject's name lacks, even a business word ("Steppe Agro Trade" for "Steppe Agro
+    /// Export"), makes it another name, not a short one.
+    fn is_short_name(&self, name: &str) -> bool {
+        let entered = text::tokens(&self.core_name);
+        let found = text::tokens(&names::core_company_name(name));
+        let distinctive = self.distinctive_tokens();
+        let kept = found.iter().filter(|token| distinctive.contains(token)).count();
+        kept >= 2 && kept * 2 >= distinctive.len() && found.iter().all(|token| entered.contains(token))
     }
 
     /// Whether free text names the subject company (or its native-script name).
@@ -343,6 +362,16 @@ impl SubjectProfile {
                 .as_deref()
                 .is_some_and(|local| folded.contains(local))
     }
+}
+
+/// The names a profile's display name pairs ("Степь Агро Трейд / Steppe Agro Trade", "Lykia Home Textiles | Lykia
+/// Ev Tekstili A.Ş.", "Red Sea Polymers Trading - البحر الأحمر للبوليمرات"): each side of a slash, bar, dash or
+/// spaced hyphen.
+pub fn display_name_parts(name: &str) -> impl Iterator<Item = &str> {
+    name.split(['/', '|', '–', '—'])
+        .flat_map(|part| part.split(" - "))
+        .map(str::trim)
+        .filter(|part| !part.is_empty())
 }
 
 /// [`SubjectProfile::search_name`] without deriving the whole profile: what the planner asks of a subject.
@@ -490,6 +519,37 @@ mod tests {
             "Hangzhou Greenleaf Tea Co., Ltd.",
             &places
         ));
+    }
+
+    #[test]
+    fn a_name_cut_short_is_the_subjects_but_one_with_a_word_it_lacks_is_not() {
+        let subject: Subject = serde_json::from_value(serde_json::json!({
+            "kind": "company", "name": "Anadolu Denim Tekstil San. ve Tic. A.Ş.", "country": "TR"
+        }))
+        .expect("a subject");
+        let profile = SubjectProfile::new(&subject);
+        assert!(profile.is_subject_name("Anadolu Denim"));
+        assert!(!profile.is_subject_name("Anadolu"), "one word is too little");
+        assert!(!profile.is_subject_name("Anadolu Denim Boya"), "a word the name lacks");
+        assert!(!profile.is_subject_name("Anadolu Kumas Tekstil"));
+    }
+
+    #[test]
+    fn a_display_name_pairing_two_names_is_the_subjects_when_either_is() {
+        let subject: Subject = serde_json::from_value(serde_json::json!({
+            "kind": "company", "name": "Red Sea Polymers Trading Co.", "country": "SA"
+        }))
+        .expect("a subject");
+        let profile = SubjectProfile::new(&subject);
+        for name in [
+            "Red Sea Polymers Trading - البحر الأحمر للبوليمرات",
+            "البحر الأحمر | Red Sea Polymers Trading",
+            "Red Sea Polymers Trading Co. / شركة البحر الأحمر",
+        ] {
+            assert!(profile.is_subject_display_name(name), "{name}");
+        }
+        assert!(!profile.is_subject_display_name("Red Sea Logistics - البحر الأحمر"));
+        assert!(!profile.is_subject_display_name("Red-Sea Polymer-Works"));
     }
 
     #[test]

@@ -53,7 +53,7 @@ fn judge_company_page(judgement: &mut Judgement, profile: &SubjectProfile, evide
             continue;
         };
         let by_request = identified.contains(&normalize_profile_url(url));
-        let named = names_subject(profile, name);
+        let named = profile.is_subject_display_name(name);
         let linked = links_to_subject(profile, &[website.as_deref()]);
         let elsewhere = located_elsewhere(profile, headquarters.as_deref());
         // A page in another country is a namesake even at the URL the customer entered, unless it links to the subject's site.
@@ -75,8 +75,8 @@ fn judge_company_page(judgement: &mut Judgement, profile: &SubjectProfile, evide
     else {
         return;
     };
-    if by_request || !names_subject(profile, name) {
-        let outcome = if names_subject(profile, name) {
+    if by_request || !profile.is_subject_display_name(name) {
+        let outcome = if profile.is_subject_display_name(name) {
             Outcome::Match
         } else {
             Outcome::Mismatch
@@ -253,14 +253,4 @@ fn person_summary(evidence: &Evidence, index: usize) -> String {
         }
         _ => String::new(),
     }
-}
-
-/// Whether a page name is the subject's; a page may pair a brand and the legal name
-/// ("Lykia Home Textiles | Lykia Ev Tekstili A.Ş."), and either part may carry it.
-fn names_subject(profile: &SubjectProfile, name: &str) -> bool {
-    profile.is_subject_name(name)
-        || name
-            .split(['|', '/'])
-            .map(str::trim)
-            .any(|part| profile.is_subject_name(part))
 }

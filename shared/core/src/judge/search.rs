@@ -198,13 +198,21 @@ fn adverse_terms_about_subject(profile: &SubjectProfile, body: &str) -> Vec<&'st
     terms
 }
 
-/// A result that places the name in other countries only — none of them the subject's, and none of the
-/// subject's own place names — is about a namesake abroad.
+/// A result that places the name in other countries only — by naming them, or by a legal form registered only
+/// there ("Olympia Marble Pty Ltd" for a Greek S.A.) — none of them the subject's, and that names none of the
+/// subject's own places, is about a namesake abroad.
 fn about_a_namesake_abroad(profile: &SubjectProfile, body: &str) -> bool {
     let Some(country) = profile.country.as_deref() else {
         return false;
     };
-    let named = crate::countries::mentioned_in(body);
+    let mut named = crate::countries::mentioned_in(body);
+    for name in names::company_names_in(body) {
+        if profile.is_subject_name(&name)
+            && let Some(countries) = names::legal_form_countries(&name)
+        {
+            named.extend(countries.iter().copied());
+        }
+    }
     if named.is_empty() || named.contains(&country) {
         return false;
     }
@@ -263,21 +271,29 @@ fn employer_in_text(profile: &SubjectProfile, body: &str) -> Option<(Outcome, St
 pub(super) fn named_as_former(body: &str, company: &str) -> bool {
     static FORMER: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
         regex::Regex::new(
-            r"(?:\bex-?|\b(?:former(?:ly)?|previously)\b(?:[^.;|]{0,40}?\b(?:at|with|of))?|\bjoin(?:s|ed|ing)?\s+from|\bleft|\bprior\s+to|\bbefore\s+joining|\buntil\s+\d{4}\s+(?:at|with))\s*$",
+            r"(?:\bex-?|\b(?:former(?:ly)?|previously|ancien(?:ne)?s?|anciennement|jusqu.ici|auparavant|precedemment|ehemalige?[rn]?|zuvor|bisher|anteriormente|antig[uo]a?)\b(?:[^.;|]{0,40}?\b(?:at|with|of|de|du|des|chez|bei|von|en|da|di|presso)(?:\s+(?:la|le|les|the|der|die|das))?)?|\bjoin(?:s|ed|ing)?\s+from|\bleft|\bprior\s+to|\bbefore\s+joining|\buntil\s+\d{4}\s+(?:at|with))\s*$",
         )
         .expect("former-employer pattern compiles")
     });
     let folded = text::fold(body);
-    let Some(first_word) = text::tokens(&crate::matching::names::core_company_name(company))
-        .into_iter()
-        .next()
-    else {
+    let core = crate::matching::names::core_tokens(company);
+    let Some(first_word) = core.first() else {
         return false;
     };
-    let starts: Vec<usize> = folded
-        .match_indices(first_word.as_str())
+    // Where the whole name stands, or else its first word: a generic first word ("Savonnerie") may also begin
+    // the new employer's name.
+    let whole: Vec<usize> = folded
+        .match_indices(core.join(" ").as_str())
         .map(|(start, _)| start)
         .collect();
+    let starts: Vec<usize> = if whole.is_empty() {
+        folded
+            .match_indices(first_word.as_str())
+            .map(|(start, _)| start)
+            .collect()
+    } else {
+        whole
+    };
     !starts.is_empty()
         && starts.iter().all(|start| {
             let window_start = folded[..*start]
@@ -288,4 +304,41 @@ pub(super) fn named_as_former(body: &str, company: &str) -> bool {
                 .unwrap_or(0);
             FORMER.is_match(&folded[window_start..*start])
         })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_company_introduced_as_a_past_employer_is_former_in_several_languages() {
+        let former = [
+            (
+                "Directrice Export chez Savonnerie du Midi Fabre | ex-Savonnerie Berthier",
+                "Savonnerie Berthier SARL",
+            ),
+            (
+                "Claire Dumas, jusqu'ici responsable export de la Savonnerie Berthier, est nommée directrice export.",
+                "Savonnerie Berthier SARL",
+            ),
+            ("Formerly sales manager at Kanem Agro Ltd", "Kanem Agro Ltd"),
+            (
+                "Ehemaliger Vertriebsleiter bei Rhein Logistik GmbH",
+                "Rhein Logistik GmbH",
+            ),
+        ];
+        for (text, company) in former {
+            assert!(named_as_former(text, company), "{text}");
+        }
+        let current = [
+            (
+                "Responsable export chez Savonnerie Berthier | ex-Savonnerie du Midi Fabre",
+                "Savonnerie Berthier SARL",
+            ),
+            ("Sales manager at Kanem Agro Ltd since 2019", "Kanem Agro Ltd"),
+        ];
+        for (text, company) in current {
+            assert!(!named_as_former(text, company), "{text}");
+        }
+    }
 }

@@ -41,7 +41,7 @@ pub(super) fn judge_facebook(profile: &SubjectProfile, evidence: &Evidence) -> J
                     .is_some_and(|address| located_elsewhere(profile, Some(address)));
                 Some((
                     index,
-                    rank(by_request, linked, profile.is_subject_name(name), elsewhere)?,
+                    rank(by_request, linked, profile.is_subject_display_name(name), elsewhere)?,
                 ))
             }
             _ => None,
@@ -120,7 +120,7 @@ pub(super) fn judge_twitter(profile: &SubjectProfile, evidence: &Evidence) -> Ju
                 let elsewhere = located_elsewhere(profile, location.as_deref());
                 Some((
                     index,
-                    rank(by_request, linked, profile.is_subject_name(name), elsewhere)?,
+                    rank(by_request, linked, profile.is_subject_display_name(name), elsewhere)?,
                 ))
             }
             _ => None,
@@ -183,10 +183,11 @@ fn best(candidates: impl Iterator<Item = (usize, u8)>) -> Option<usize> {
 fn compare_name(judgement: &mut Judgement, profile: &SubjectProfile, found: &str, linked: bool, index: usize) {
     // A display name may pair scripts ("Степь Агро Трейд / Steppe Agro Trade"): each part is read.
     let conflicting = std::iter::once(found)
-        .chain(found.split(['/', '|']).map(str::trim))
+        .chain(crate::profile::display_name_parts(found))
         .any(|part| profile.is_conflicting_name(part));
-    let named =
-        profile.is_subject_name(found) || profile.is_mentioned_in(found) || mentions_distinctive_part(profile, found);
+    let named = profile.is_subject_display_name(found)
+        || profile.is_mentioned_in(found)
+        || mentions_distinctive_part(profile, found);
     let (outcome, note) = if conflicting {
         (
             Outcome::Mismatch,

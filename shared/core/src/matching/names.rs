@@ -1133,6 +1133,53 @@ fn cjk_name_start(body: &str) -> usize {
     after_particle.max(after_company)
 }
 
+/// Legal forms that exist in a few jurisdictions only, with those countries (ISO alpha-2); folded tokens, matched
+/// at the end of a name. Forms used in many countries (Ltd, LLC, Inc, S.A., SARL, S.r.l.) are left out: they place
+/// a company nowhere.
+const JURISDICTIONAL_FORMS: &[(&str, &[&str])] = &[
+    ("pty ltd", &["AU", "ZA", "NA", "BW"]),
+    ("pty limited", &["AU", "ZA", "NA", "BW"]),
+    ("pvt ltd", &["IN", "PK", "LK", "NP", "BD"]),
+    ("private limited", &["IN", "PK", "LK", "NP", "BD"]),
+    ("pte ltd", &["SG"]),
+    ("sdn bhd", &["MY", "BN"]),
+    ("berhad", &["MY", "BN"]),
+    ("tbk", &["ID"]),
+    ("gmbh", &["DE", "AT", "CH", "LI", "LU"]),
+    ("gmbh co kg", &["DE", "AT"]),
+    ("kgaa", &["DE", "AT"]),
+    ("sp z o o", &["PL"]),
+    ("s r o", &["CZ", "SK"]),
+    ("kft", &["HU"]),
+    ("d o o", &["HR", "SI", "RS", "BA", "ME", "MK"]),
+    ("ltd sti", &["TR"]),
+    ("oy", &["FI"]),
+    ("oyj", &["FI"]),
+    ("aps", &["DK"]),
+    ("k k", &["JP"]),
+    ("fze", &["AE"]),
+    ("fzco", &["AE"]),
+    ("fz llc", &["AE"]),
+    ("dmcc", &["AE"]),
+    ("sa de cv", &["MX", "SV", "HN", "GT"]),
+    ("s de rl de cv", &["MX", "SV", "HN", "GT"]),
+];
+
+/// The countries a name's legal form can be registered in, when the form belongs to a few jurisdictions only
+/// ("Olympia Marble Pty Ltd" → AU, ZA, NA, BW); `None` for a name without such a form.
+pub fn legal_form_countries(name: &str) -> Option<&'static [&'static str]> {
+    let folded = tokens(name).join(" ");
+    JURISDICTIONAL_FORMS
+        .iter()
+        .filter(|(form, _)| {
+            folded.len() > form.len()
+                && folded.ends_with(form)
+                && folded.as_bytes()[folded.len() - form.len() - 1] == b' '
+        })
+        .max_by_key(|(form, _)| form.len())
+        .map(|(_, countries)| *countries)
+}
+
 /// Company names with a legal form found in free text ("... at Vetreria Valserchio S.p.A. ..." → "Vetreria Valserchio S.p.A.").
 pub fn company_names_in(text: &str) -> Vec<String> {
     let mut found: Vec<(usize, String)> = Vec::new();
@@ -1378,5 +1425,21 @@ mod tests {
         for (text, expected) in cases {
             assert_eq!(company_names_in(text), expected, "{text}");
         }
+    }
+
+    #[test]
+    fn a_legal_form_of_few_jurisdictions_places_the_company_and_a_common_one_does_not() {
+        assert_eq!(
+            legal_form_countries("Olympia Marble Pty Ltd"),
+            Some(&["AU", "ZA", "NA", "BW"][..])
+        );
+        assert_eq!(legal_form_countries("Mazowsze Kawa Sp. z o.o."), Some(&["PL"][..]));
+        assert_eq!(
+            legal_form_countries("Rhein Logistik GmbH & Co. KG"),
+            Some(&["DE", "AT"][..])
+        );
+        assert_eq!(legal_form_countries("Olympia Marble S.A."), None);
+        assert_eq!(legal_form_countries("Acme Trading Ltd"), None);
+        assert_eq!(legal_form_countries("Soy"), None, "a word ending in a form's letters");
     }
 }

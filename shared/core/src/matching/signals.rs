@@ -246,7 +246,23 @@ const ADVERSE_TERMS: &[(&str, &str)] = &[
     ("arrested", r"\barrest(?:ed|s)?\b|\bdetained\b"),
     (
         "charged",
-        r"\bcharged\s+with\b|\bcriminal\s+charges?\b|\bfac(?:es|ing|ed)\s+charges\b|\bpressed\s+charges\b",
+        r"\bcharged\s+with\b|\bcriminal\s+charges?\b|\bfac(?:es|ing|ed)\s+charges\b|\bpressed\s+charges\b|\bon\s+(?:\w+\s+){0,2}charges\s+(?:of|over|for)\b",
+    ),
+    (
+        "arraigned",
+        r"\barraign(?:ed|ment)\b|\b(?:taken\s+into|in\s+police|remanded\s+in)\s+custody\b|\bremanded\b|\b(?:granted|released\s+on|out\s+on)\s+bail\b|\bpleaded\s+not\s+guilty\b",
+    ),
+    (
+        "seized",
+        r"\bseiz(?:ed|ure|ures)\b|\bconfiscat(?:ed|ion)\b|\bimpounded\b|\bsealed\s+(?:off\s+)?(?:the\s+|its\s+|their\s+)?(?:\w+\s+){0,2}(?:warehouses?|premises|factory|factories|plants?|offices?|shops?|stores?|facilit(?:y|ies))\b",
+    ),
+    (
+        "licence revoked",
+        r"\blicen[cs]es?\s+(?:was\s+|were\s+|has\s+been\s+|had\s+been\s+)?(?:revoked|suspended|withdrawn|cancell?ed)\b|\b(?:revoked|suspended|withdrew|cancell?ed)\s+(?:its|the|their|his|her)\s+(?:\w+\s+){0,2}licen[cs]es?\b",
+    ),
+    (
+        "falsified goods",
+        r"\b(?:falsified|fake|spurious|substandard|adulterated|unregistered)\s+(?:\w+\s+)?(?:medicines?|drugs?|pharmaceuticals?|products?|goods|food(?:stuffs?)?)\b",
     ),
     ("indicted", r"\bindict(?:ed|ment|ments)?\b"),
     (
@@ -327,6 +343,9 @@ const OFFICIAL_ACTION_TERMS: &[&str] = &[
     "police",
     "arrested",
     "charged",
+    "arraigned",
+    "seized",
+    "licence revoked",
     "indicted",
     "convicted",
     "investigation",
@@ -460,7 +479,7 @@ mod tests {
 
     #[test]
     fn adverse_terms_are_found_by_word() {
-        let cases: [(&str, &[&str]); 8] = [
+        let cases: [(&str, &[&str]); 10] = [
             (
                 "Buyers say this supplier is a SCAM; they took deposits and disappeared.",
                 &["scam", "took deposits"],
@@ -484,7 +503,15 @@ mod tests {
             ("该公司涉嫌诈骗和洗钱，已被制裁。", &["诈骗", "制裁", "洗钱", "涉嫌"]),
             (
                 "Counterfeit goods seized; customs investigation ongoing.",
-                &["counterfeit", "investigation"],
+                &["counterfeit", "seized", "investigation"],
+            ),
+            (
+                "The regulator sealed the Apapa warehouse of Acme Ltd and confiscated 1.4 million packs.",
+                &["seized"],
+            ),
+            (
+                "Its director pleaded not guilty to charges of importing falsified medicines; he was granted bail.",
+                &["arraigned", "falsified goods"],
             ),
             ("Fraudulent invoices were used.", &["fraud", "fake documents"]),
         ];
@@ -525,6 +552,7 @@ mod tests {
             "Our scampi and seafood are delivered fresh.",
             "Defraud-proof packaging? No, just strong boxes.",
             "No complaints so far from 500 buyers; anti-fraud checks on every order.",
+            "Our sealed, climate-controlled warehouse keeps anti-seizure medicines dry; all licences are current.",
         ];
         for text in cases {
             assert!(adverse_terms(text).is_empty(), "{text}: {:?}", adverse_terms(text));
