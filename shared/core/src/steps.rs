@@ -325,11 +325,11 @@ async fn summarize_check(
     deps: &StepPorts<'_>,
 ) -> Result<Report, StepError> {
     let store = deps.store;
-    let stored = store.get_verdicts(&check.id).await?;
+    let mut stored = store.get_verdicts(&check.id).await?;
     let mut verdicts = Vec::new();
     for channel in check.request.requested_channels() {
-        if let Some(verdict) = stored.iter().find(|verdict| verdict.channel == channel) {
-            verdicts.push(verdict.clone());
+        if let Some(position) = stored.iter().position(|verdict| verdict.channel == channel) {
+            verdicts.push(stored.swap_remove(position));
             continue;
         }
         let outcome = outcomes.iter().find(|outcome| outcome.channel == channel);

@@ -111,14 +111,12 @@ impl CheckStore for ExecutionStore {
         if !self.is_own(id) {
             return self.store.get_evidence(id, channel).await;
         }
-        if let Some(held) = lock(&self.evidence).get(&channel) {
-            return Ok(Some(held.clone()));
+        // A channel's evidence is read once, by its comparison, after its collector wrote it: the held copy is
+        // handed over, and a second read (a retried step) goes to the store.
+        if let Some(held) = lock(&self.evidence).remove(&channel) {
+            return Ok(Some(held));
         }
-        let stored = self.store.get_evidence(id, channel).await?;
-        if let Some(evidence) = &stored {
-            lock(&self.evidence).entry(channel).or_insert_with(|| evidence.clone());
-        }
-        Ok(stored)
+        self.store.get_evidence(id, channel).await
     }
 
     async fn put_verdict(&self, id: &CheckId, verdict: &ChannelVerdict) -> Result<(), StoreError> {

@@ -2,6 +2,7 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 
 use serde::{Deserialize, Serialize};
 use shadowhunter_core::{Channel, CheckRequest};
@@ -64,6 +65,18 @@ pub struct SearchDocument {
     pub snippet: String,
     #[serde(default)]
     pub published: Option<String>,
+    /// The significant words of title, snippet and URL, worked out at the first query rather than at every one.
+    #[serde(skip)]
+    words: OnceLock<Vec<String>>,
+}
+
+impl SearchDocument {
+    /// What a query is matched against (`brave::significant_words` of title, snippet and URL).
+    pub(crate) fn words(&self) -> &[String] {
+        self.words.get_or_init(|| {
+            crate::providers::brave::significant_words(&format!("{} {} {}", self.title, self.snippet, self.url))
+        })
+    }
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]

@@ -128,10 +128,7 @@ fn rank<'a>(documents: &'a [SearchDocument], query: &str) -> Vec<&'a SearchDocum
     let wanted = significant_words(query);
     let mut scored: Vec<(usize, &SearchDocument)> = documents
         .iter()
-        .map(|document| {
-            let text = format!("{} {} {}", document.title, document.snippet, document.url);
-            (shared_words(&wanted, &significant_words(&text)), document)
-        })
+        .map(|document| (shared_words(&wanted, document.words()), document))
         .filter(|(score, _)| *score > 0)
         .collect();
     scored.sort_by_key(|entry| std::cmp::Reverse(entry.0));
