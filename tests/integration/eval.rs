@@ -52,6 +52,23 @@ async fn every_holdout_set_runs_and_scores_at_least_ninety_percent() {
     }
 }
 
+/// The newest hold-out sets, written after the judge had met the others: they measure how it generalizes (persons
+/// and native scripts in `scenarios-5`, trade-fraud patterns in `scenarios-6`), so their bar is what it scored
+/// when they arrived, and their misses are listed in docs/HOLDOUTS.md.
+#[tokio::test]
+async fn the_newest_holdout_sets_run_and_keep_their_first_scores() {
+    for set in ["scenarios-5", "scenarios-6"] {
+        let (scores, summary) = eval::evaluate(&holdout_scenarios(set), &options(8))
+            .await
+            .expect("eval runs");
+        println!("{set}\n{}{}", eval::table(&scores), summary.line());
+        assert_eq!(summary.failed, 0, "{set}: {}", summary.line());
+        assert!(summary.scenarios >= 16, "{set}");
+        assert!(summary.channel_accuracy >= 0.85, "{set}: {}", summary.line());
+        assert!(summary.risk_accuracy >= 0.6, "{set}: {}", summary.line());
+    }
+}
+
 #[tokio::test]
 async fn a_scenario_file_with_an_unknown_key_counts_as_failed_not_as_a_crash() {
     let dir = std::env::temp_dir().join(format!("shadowhunter-bad-scenarios-{}", std::process::id()));

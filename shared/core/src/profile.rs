@@ -111,6 +111,8 @@ pub struct SubjectProfile {
     pub kind: SubjectKind,
     pub name: String,
     pub core_name: String,
+    /// The tokens of `core_name`.
+    core_tokens: Vec<String>,
     pub local_core_name: Option<String>,
     pub country: Option<String>,
     /// Folded tokens of the entered address and the country's spellings: place names a trading name may lead with.
@@ -147,11 +149,12 @@ impl SubjectProfile {
         let core_tokens = names::core_tokens(&subject.name);
         let core_name = core_tokens.join(" ");
         let distinctive = distinctive_tokens_of(&core_name, &places);
-        let mention = names::CompanyMention::from_core(core_tokens, &places);
+        let mention = names::CompanyMention::from_core(core_tokens.clone(), &places);
         Self {
             kind: subject.kind,
             name: subject.name.clone(),
             core_name,
+            core_tokens,
             local_core_name: subject
                 .local_name
                 .as_deref()
@@ -336,7 +339,8 @@ impl SubjectProfile {
 
     /// Whether a display name names the subject, as a whole or in one of the names it pairs.
     pub fn is_subject_display_name(&self, name: &str) -> bool {
-        self.is_subject_name(name) || display_name_parts(name).any(|part| self.is_subject_name(part))
+        let parts: Vec<&str> = display_name_parts(name).collect();
+        self.is_subject_name(name) || (parts.len() > 1 && parts.iter().any(|part| self.is_subject_name(part)))
     }
 
     /// Whether `name` is the subject's name cut short ("Anadolu Denim" for "Anadolu Denim Tekstil San. ve Tic.
@@ -344,11 +348,10 @@ impl SubjectProfile {
     /// at least half. A word the subject's name lacks, even a business word ("Steppe Agro Trade" for "Steppe Agro
     /// Export"), makes it another name, not a short one.
     fn is_short_name(&self, name: &str) -> bool {
-        let entered = text::tokens(&self.core_name);
-        let found = text::tokens(&names::core_company_name(name));
+        let found = names::core_tokens(name);
         let distinctive = self.distinctive_tokens();
         let kept = found.iter().filter(|token| distinctive.contains(token)).count();
-        kept >= 2 && kept * 2 >= distinctive.len() && found.iter().all(|token| entered.contains(token))
+        kept >= 2 && kept * 2 >= distinctive.len() && found.iter().all(|token| self.core_tokens.contains(token))
     }
 
     /// Whether free text names the subject company (or its native-script name).

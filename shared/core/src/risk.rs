@@ -35,7 +35,9 @@ const HIGH_RISK_POINTS: u32 = 3;
 /// Flags raised by the request itself or by all channels together.
 pub fn cross_channel_flags(profile: &SubjectProfile, verdicts: &[ChannelVerdict]) -> BTreeSet<Flag> {
     let mut flags = BTreeSet::new();
-    if let Some(email_domain) = profile.email_domain.as_deref().filter(|_| profile.is_company()) {
+    // A person writing for an employer is held to the employer's mail, as a company is.
+    let writes_for_organisation = profile.is_company() || profile.claimed_employer.is_some();
+    if let Some(email_domain) = profile.email_domain.as_deref().filter(|_| writes_for_organisation) {
         if domain::is_free_mail(email_domain) {
             flags.insert(Flag::FreeEmailDomain);
         }

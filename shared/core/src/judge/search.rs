@@ -33,9 +33,12 @@ pub(super) fn judge(profile: &SubjectProfile, evidence: &Evidence) -> Judgement 
             .as_deref()
             .is_some_and(|website| domain::same_site(website, url));
         if profile.is_company() {
-            let about_subject =
-                own_site || (profile.is_mentioned_in(&body) && !about_a_namesake_abroad(profile, &body));
-            if !about_subject {
+            let mentioned = own_site || profile.is_mentioned_in(&body);
+            if !mentioned {
+                continue;
+            }
+            let companies = names::company_names_in(&body);
+            if !own_site && about_a_namesake_abroad(profile, &body, &companies) {
                 continue;
             }
             judgement.mark_relevant(index);
@@ -43,10 +46,7 @@ pub(super) fn judge(profile: &SubjectProfile, evidence: &Evidence) -> Judgement 
             if !own_site {
                 compare_home_page(&mut judgement, profile, url, &body, index);
             }
-            if let Some(other) = names::company_names_in(&body)
-                .into_iter()
-                .find(|name| profile.is_conflicting_name(name))
-            {
+            if let Some(other) = companies.into_iter().find(|name| profile.is_conflicting_name(name)) {
                 judgement.compare(
                     Field::Name,
                     &profile.name,
@@ -201,14 +201,17 @@ fn adverse_terms_about_subject(profile: &SubjectProfile, body: &str) -> Vec<&'st
 /// A result that places the name in other countries only — by naming them, or by a legal form registered only
 /// there ("Olympia Marble Pty Ltd" for a Greek S.A.) — none of them the subject's, and that names none of the
 /// subject's own places, is about a namesake abroad.
-fn about_a_namesake_abroad(profile: &SubjectProfile, body: &str) -> bool {
+fn about_a_namesake_abroad(profile: &SubjectProfile, body: &str, companies: &[String]) -> bool {
     let Some(country) = profile.country.as_deref() else {
         return false;
     };
     let mut named = crate::countries::mentioned_in(body);
-    for name in names::company_names_in(body) {
-        if profile.is_subject_name(&name)
-            && let Some(countries) = names::legal_form_countries(&name)
+    if named.contains(&country) {
+        return false;
+    }
+    for name in companies {
+        if profile.is_subject_name(name)
+            && let Some(countries) = names::legal_form_countries(name)
         {
             named.extend(countries.iter().copied());
         }

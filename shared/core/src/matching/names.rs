@@ -944,7 +944,7 @@ impl CompanyMention {
     }
 }
 
-/// A person's name tokens without honorifics and generational suffixes.
+/// A person's name tokens without honorifics and generational suffixes, in one romanization.
 fn person_tokens(name: &str) -> Vec<String> {
     let all = tokens(name);
     let kept: Vec<String> = all
@@ -952,7 +952,75 @@ fn person_tokens(name: &str) -> Vec<String> {
         .filter(|token| !HONORIFIC_SET.contains(*token))
         .cloned()
         .collect();
-    if kept.is_empty() { all } else { kept }
+    let kept = if kept.is_empty() { all } else { kept };
+    kept.into_iter().map(romanization_of).collect()
+}
+
+/// Spellings of one given name or surname in different romanizations, each with the one used to compare; after
+/// the rules of [`romanization_of`] (so "Mohammed" arrives as "mohamed", "Youssef" as "yusef").
+const ROMANIZATION_VARIANTS: &[(&str, &str)] = &[
+    ("mohamed", "muhamad"),
+    ("mohamad", "muhamad"),
+    ("muhamed", "muhamad"),
+    ("mohamud", "muhamad"),
+    ("ahmed", "ahmad"),
+    ("husein", "husain"),
+    ("hosein", "husain"),
+    ("hosain", "husain"),
+    ("yusef", "yusuf"),
+    ("khaled", "khalid"),
+    ("omar", "umar"),
+    ("ebrahim", "ibrahim"),
+    ("mostafa", "mustafa"),
+    ("abdalah", "abdulah"),
+    ("abdula", "abdulah"),
+    ("abdel", "abdul"),
+    ("hashemi", "hashimi"),
+    ("aleksander", "aleksandr"),
+    ("aleksandre", "aleksandr"),
+    ("oleksandr", "aleksandr"),
+    ("oleksii", "aleksei"),
+    ("serhii", "sergei"),
+    ("sergii", "sergei"),
+    ("andrii", "andrei"),
+    ("mykola", "nikolai"),
+    ("mihail", "mikhail"),
+    ("petr", "pyotr"),
+    ("fedor", "fyodor"),
+];
+
+/// One romanization of a Latin-script name word, so transliterations of the same name compare equal
+/// ("Aleksandr"/"Alexander", "Dmitriy"/"Dmitry", "Tatyana"/"Tatiana", "Muhammad"/"Mohammed", "Hashemi"/"Hashimi"):
+/// x as ks, ph as f, ou as u, initial ye as e, ya/yu as ia/iu, doubled letters once, a final -y/-iy/-ey/-ay as
+/// -i/-ei/-ai, then the table of variants. Both names and texts go through it, so only the comparison changes.
+fn romanization_of(word: String) -> String {
+    if word.len() < 3 || !word.bytes().all(|byte| byte.is_ascii_lowercase()) {
+        return word;
+    }
+    let mut spelled = word.replace('x', "ks").replace("ph", "f").replace("ou", "u");
+    if let Some(rest) = spelled.strip_prefix("ye") {
+        spelled = format!("e{rest}");
+    }
+    spelled = spelled.replace("ya", "ia").replace("yu", "iu");
+    let mut once = String::with_capacity(spelled.len());
+    for letter in spelled.chars() {
+        if !once.ends_with(letter) {
+            once.push(letter);
+        }
+    }
+    if let Some(stem) = once.strip_suffix("iy").or_else(|| once.strip_suffix("yi")) {
+        once = format!("{stem}i");
+    } else if let Some(stem) = once.strip_suffix("ey") {
+        once = format!("{stem}ei");
+    } else if let Some(stem) = once.strip_suffix("ay") {
+        once = format!("{stem}ai");
+    } else if once.len() > 3 && once.ends_with('y') && !once[..once.len() - 1].ends_with(['a', 'e', 'i', 'o', 'u']) {
+        once.replace_range(once.len() - 1.., "i");
+    }
+    ROMANIZATION_VARIANTS
+        .iter()
+        .find(|(variant, _)| *variant == once)
+        .map_or(once, |(_, canonical)| (*canonical).to_string())
 }
 
 /// Matches every token of `fewer` to a distinct token (or two adjacent tokens, or an initial) of `more`.
@@ -1028,7 +1096,7 @@ pub fn mentions_person(text: &str, name: &str) -> bool {
     if name_tokens.iter().any(|token| token.chars().any(is_cjk)) {
         return compact(text).contains(&name_tokens.concat());
     }
-    let words = tokens(text);
+    let words: Vec<String> = tokens(text).into_iter().map(romanization_of).collect();
     let mut wanted = name_tokens.clone();
     wanted.sort();
     let window = name_tokens.len();

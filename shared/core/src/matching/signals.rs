@@ -182,7 +182,7 @@ impl InjectionScan {
 /// Phrases that make the named company the victim or the impersonated party of the wrongdoing, not its author.
 static VICTIM_CONTEXT: LazyLock<WordPatterns> = LazyLock::new(|| {
     WordPatterns::new(&[
-        r"\bvictims?\b|\btargeted\s+by\b|\bimpersonat\w*|\bpretending\s+to\s+be\b|\bposing\s+as\b|\bphishing\b|\bspoof\w*|\bfake\s+(?:websites?|domains?|e-?mails?|accounts?)\s+(?:using|of|in\s+the\s+name)|\bwarns?\s+(?:its\s+)?(?:customers|buyers|clients|the\s+public)\b|\bfraud\s+prevention\b|\bdefrauded\b|\bwas\s+(?:scammed|defrauded)\b|冒充|假冒.{0,6}名义|受害",
+        r"\bvictims?\b|\btargeted\s+by\b|\bimpersonat\w*|\bpretending\s+to\s+be\b|\bpos(?:e|es|ed|ing)\s+as\b|\bphishing\b|\bspoof\w*|\blook-?alike\s+(?:domains?|websites?|sites?|e-?mails?)\b|\bfake\s+(?:websites?|domains?|e-?mails?|accounts?)\s+(?:using|of|in\s+the\s+name)|\bwarn(?:s|ed|ing)?\s+(?:its\s+|their\s+|all\s+)?(?:customers|buyers|clients|partners|the\s+public)\b|\bthe\s+genuine\s+(?:company|exporter|importer|supplier|seller|manufacturer|firm)\b|\bfraud\s+prevention\b|\bdefrauded\b|\bwas\s+(?:scammed|defrauded)\b|冒充|假冒.{0,6}名义|受害",
     ])
 });
 
@@ -433,6 +433,19 @@ mod tests {
         for text in cases {
             assert!(!injection_spans(text).is_empty(), "{text}");
         }
+    }
+
+    #[test]
+    fn a_company_impersonated_by_a_look_alike_domain_is_the_victim() {
+        for text in [
+            "Fraudsters pose as Jaén olive oil exporter with look-alike domain",
+            "Olivares de Cazorla, the genuine exporter, warned its customers and filed a police complaint.",
+        ] {
+            assert!(victim_context(text), "{text}");
+        }
+        assert!(!victim_context(
+            "The exporter was charged with fraud after buyers complained."
+        ));
     }
 
     #[test]
