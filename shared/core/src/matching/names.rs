@@ -1032,16 +1032,14 @@ fn romanization_of(word: String) -> String {
         }
         at += 1;
     }
-    let ending = |suffix: &str| spelled.ends_with(suffix);
-    if ending("iy") || ending("yi") {
+    // A final y reads as i: -iy/-yi as -i, -ey/-ay as -ei/-ai, and after a consonant (Dmitry) as i.
+    if spelled.ends_with("iy") || spelled.ends_with("yi") {
         spelled.truncate(spelled.len() - 2);
         spelled.push('i');
-    } else if ending("ey") || ending("ay") {
-        spelled.pop();
-        spelled.push('i');
-    } else if spelled.len() > 3
-        && spelled.ends_with('y')
-        && !spelled[..spelled.len() - 1].ends_with(['a', 'e', 'i', 'o', 'u'])
+    } else if spelled.ends_with('y')
+        && (spelled.ends_with("ey")
+            || spelled.ends_with("ay")
+            || (spelled.len() > 3 && !spelled[..spelled.len() - 1].ends_with(['a', 'e', 'i', 'o', 'u'])))
     {
         spelled.pop();
         spelled.push('i');
