@@ -55,6 +55,9 @@ pub fn cross_channel_flags(profile: &SubjectProfile, verdicts: &[ChannelVerdict]
         if foreign_domain && !published_by_company {
             flags.insert(Flag::EmailDomainMismatch);
         }
+        if !domain::is_free_mail(email_domain) && look_alike_domain_entered(profile, verdicts) {
+            flags.insert(Flag::EmailDomainMismatch);
+        }
     }
     let searched_independent: Vec<&ChannelVerdict> = verdicts
         .iter()
@@ -71,6 +74,26 @@ pub fn cross_channel_flags(profile: &SubjectProfile, verdicts: &[ChannelVerdict]
         flags.insert(Flag::ContactNotVerified);
     }
     flags
+}
+
+/// Whether the entered website or e-mail domain imitates a domain the channels show as the company's own
+/// (`domain::is_look_alike`): the mark of an impersonator, who copies everything else.
+pub fn look_alike_domain_entered(profile: &SubjectProfile, verdicts: &[ChannelVerdict]) -> bool {
+    let entered: Vec<&str> = [profile.website_domain.as_deref(), profile.corporate_email_domain()]
+        .into_iter()
+        .flatten()
+        .collect();
+    if entered.is_empty() {
+        return false;
+    }
+    verdicts
+        .iter()
+        .flat_map(|verdict| verdict.fields.iter())
+        .filter(|field| matches!(field.field, Field::Website | Field::Email) && field.outcome == Outcome::Mismatch)
+        .flat_map(|field| field.found.split([',', ';', ' ']))
+        .map(|found| found.rsplit_once('@').map_or(found, |(_, domain)| domain).trim())
+        .filter(|found| !found.is_empty())
+        .any(|official| entered.iter().any(|entered| domain::is_look_alike(entered, official)))
 }
 
 /// A named contact (or a person's claimed employer) that no channel could tie to the company.
@@ -125,6 +148,8 @@ pub struct RiskContext {
     /// The subject is a person: many people have no online footprint, so not finding one is a discrepancy
     /// to verify, not the shell-company signal it is for a company.
     pub subject_is_person: bool,
+    /// The website or e-mail domain entered imitates the company's own (`look_alike_domain_entered`).
+    pub look_alike_domain: bool,
     /// The subject claims a trade role and its customs records all predate the recency window: an active trader
     /// with no recent trade needs proof of current operations, whatever else agrees.
     pub trade_dormant: bool,
@@ -139,6 +164,7 @@ pub fn assess_check(
     let context = RiskContext {
         adverse_media_corroborated: adverse_media_corroborated(verdicts),
         subject_is_person: !profile.is_company(),
+        look_alike_domain: look_alike_domain_entered(profile, verdicts),
         trade_dormant: verdicts.iter().any(|verdict| {
             verdict
                 .fields
@@ -151,13 +177,16 @@ pub fn assess_check(
 
 /// The risk level and the reasons for it.
 pub fn assess(flags: &BTreeSet<Flag>, context: RiskContext) -> (RiskLevel, Vec<String>) {
-    let severe: Vec<&str> = flags
+    let mut severe: Vec<&str> = flags
         .iter()
         .filter(|flag| SEVERE.contains(flag))
         .filter(|flag| !(context.subject_is_person && **flag == Flag::IdentityNotFound))
         .filter(|flag| context.adverse_media_corroborated || **flag != Flag::AdverseMedia)
         .map(|flag| flag.as_str())
         .collect();
+    if context.look_alike_domain {
+        severe.push("a domain imitating the company's own");
+    }
     let weight = |flag: Flag| match flag {
         Flag::IdentityNotFound if context.subject_is_person => 1,
         Flag::AdverseMedia if !context.adverse_media_corroborated => 2,
@@ -261,6 +290,17 @@ mod tests {
             ..RiskContext::default()
         };
         assert_eq!(assess(&flags, corroborated).0, RiskLevel::High);
+    }
+
+    #[test]
+    fn a_domain_imitating_the_companys_own_is_high_whatever_else_agrees() {
+        let impersonated = RiskContext {
+            look_alike_domain: true,
+            ..RiskContext::default()
+        };
+        let (level, reasons) = assess(&set(&[Flag::EmailDomainMismatch]), impersonated);
+        assert_eq!(level, RiskLevel::High);
+        assert!(reasons[0].contains("imitating"), "{reasons:?}");
     }
 
     #[test]

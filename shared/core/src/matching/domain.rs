@@ -317,6 +317,68 @@ pub fn same_site(a: &str, b: &str) -> bool {
     }
 }
 
+/// Whether `candidate` imitates `official` without being it: the same name under another suffix
+/// (`acme.co` for `acme.com`), with a hyphen or dot added or dropped (`al-reem.ae` for `alreem.ae`), a short
+/// hyphenated tag (`acme-sa`), one letter added, dropped, changed or two swapped, or a look-alike glyph (0 for o,
+/// 1 or i for l, rn for m, vv for w).
+/// Names shorter than five letters are left alone: one letter apart, they are as often two real companies.
+pub fn is_look_alike(candidate: &str, official: &str) -> bool {
+    let (Some(candidate), Some(official)) = (registrable_domain(candidate), registrable_domain(official)) else {
+        return false;
+    };
+    if candidate == official {
+        return false;
+    }
+    let name = |domain: &str| {
+        domain
+            .split_once('.')
+            .map_or(domain.to_string(), |(name, _)| name.to_string())
+    };
+    let (left, right) = (name(&candidate), name(&official));
+    if left == right {
+        return true;
+    }
+    let plain = |name: &str| name.replace(['-', '.'], "");
+    let glyphs = |name: &str| {
+        plain(name)
+            .replace('0', "o")
+            .replace(['1', 'i'], "l")
+            .replace("rn", "m")
+            .replace("vv", "w")
+    };
+    if plain(&left) == plain(&right) || glyphs(&left) == glyphs(&right) {
+        return true;
+    }
+    // The official name with a short hyphenated tag ("acme-sa", "uk-acme", "acme-group").
+    let tagged = |longer: &str, name: &str| {
+        longer
+            .strip_prefix(name)
+            .and_then(|rest| rest.strip_prefix('-'))
+            .or_else(|| longer.strip_suffix(name).and_then(|rest| rest.strip_suffix('-')))
+            .is_some_and(|tag| (1..=6).contains(&tag.len()))
+    };
+    if tagged(&left, &right) || tagged(&right, &left) {
+        return true;
+    }
+    left.chars().count().min(right.chars().count()) >= 5 && one_edit_apart(&left, &right)
+}
+
+/// One insertion, deletion, substitution or swap of neighbours turns `a` into `b`.
+fn one_edit_apart(a: &str, b: &str) -> bool {
+    let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
+    let prefix = a.iter().zip(&b).take_while(|(x, y)| x == y).count();
+    let (a_rest, b_rest) = (&a[prefix..], &b[prefix..]);
+    match (a_rest.len(), b_rest.len()) {
+        (x, y) if x == y => {
+            a_rest[1..] == b_rest[1..]
+                || (x >= 2 && a_rest[0] == b_rest[1] && a_rest[1] == b_rest[0] && a_rest[2..] == b_rest[2..])
+        }
+        (x, y) if x == y + 1 => a_rest[1..] == *b_rest,
+        (x, y) if x + 1 == y => *a_rest == b_rest[1..],
+        _ => false,
+    }
+}
+
 /// E-mail addresses found in free text, lower case, in order of appearance, without duplicates.
 /// Also reads the "name [at] domain [dot] com" spelling used to hide addresses from harvesters.
 pub fn emails_in(text: &str) -> Vec<String> {
@@ -443,5 +505,27 @@ mod tests {
         // "Müller" is one word: no hidden address starts at its "ller".
         assert!(emails_in("Müller [at] example [dot] com").is_empty());
         assert_eq!(emails_in("café: info [at] example [dot] com"), ["info@example.com"]);
+    }
+
+    #[test]
+    fn a_domain_one_trick_away_from_the_official_one_is_a_look_alike() {
+        for (candidate, official) in [
+            ("al-reemfoodstuff.example", "alreemfoodstuff.example"),
+            ("https://www.tokai-seiko.co", "tokai-seiko.com"),
+            ("olivarescazoria.example", "olivarescazorla.example"),
+            ("greenleaf-tea.example", "greenleaftea.example"),
+            ("mekongbrigth.example", "mekongbright.example"),
+            ("redseapolymers-sa.example", "redseapolymers.example"),
+        ] {
+            assert!(is_look_alike(candidate, official), "{candidate} / {official}");
+        }
+        for (candidate, official) in [
+            ("alreemfoodstuff.example", "www.alreemfoodstuff.example"),
+            ("acme.example", "acmy.example"),
+            ("northwind.example", "southwind.example"),
+            ("gmail.com", "alreemfoodstuff.example"),
+        ] {
+            assert!(!is_look_alike(candidate, official), "{candidate} / {official}");
+        }
     }
 }
