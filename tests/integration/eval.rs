@@ -38,17 +38,22 @@ async fn bundled_scenarios_all_run_and_score_at_least_ninety_percent() {
     assert!(summary.risk_accuracy >= 0.9, "{}", summary.line());
 }
 
+/// Runs every scenario of the hold-out `set` and holds its scores to the bars given.
+async fn assert_holdout_scores(set: &str, channel_bar: f64, risk_bar: f64) {
+    let (scores, summary) = eval::evaluate(&holdout_scenarios(set), &options(8))
+        .await
+        .expect("eval runs");
+    println!("{set}\n{}{}", eval::table(&scores), summary.line());
+    assert_eq!(summary.failed, 0, "{set}: {}", summary.line());
+    assert!(summary.scenarios >= 16, "{set}");
+    assert!(summary.channel_accuracy >= channel_bar, "{set}: {}", summary.line());
+    assert!(summary.risk_accuracy >= risk_bar, "{set}: {}", summary.line());
+}
+
 #[tokio::test]
 async fn every_holdout_set_runs_and_scores_at_least_ninety_percent() {
     for set in ["scenarios", "scenarios-2", "scenarios-3", "scenarios-4"] {
-        let (scores, summary) = eval::evaluate(&holdout_scenarios(set), &options(8))
-            .await
-            .expect("eval runs");
-        println!("{set}\n{}{}", eval::table(&scores), summary.line());
-        assert_eq!(summary.failed, 0, "{set}: {}", summary.line());
-        assert!(summary.scenarios >= 16, "{set}");
-        assert!(summary.channel_accuracy >= 0.9, "{set}: {}", summary.line());
-        assert!(summary.risk_accuracy >= 0.9, "{set}: {}", summary.line());
+        assert_holdout_scores(set, 0.9, 0.9).await;
     }
 }
 
@@ -58,14 +63,7 @@ async fn every_holdout_set_runs_and_scores_at_least_ninety_percent() {
 #[tokio::test]
 async fn the_newest_holdout_sets_run_and_keep_their_first_scores() {
     for set in ["scenarios-5", "scenarios-6"] {
-        let (scores, summary) = eval::evaluate(&holdout_scenarios(set), &options(8))
-            .await
-            .expect("eval runs");
-        println!("{set}\n{}{}", eval::table(&scores), summary.line());
-        assert_eq!(summary.failed, 0, "{set}: {}", summary.line());
-        assert!(summary.scenarios >= 16, "{set}");
-        assert!(summary.channel_accuracy >= 0.85, "{set}: {}", summary.line());
-        assert!(summary.risk_accuracy >= 0.6, "{set}: {}", summary.line());
+        assert_holdout_scores(set, 0.85, 0.6).await;
     }
 }
 
