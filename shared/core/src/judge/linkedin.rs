@@ -75,12 +75,9 @@ fn judge_company_page(judgement: &mut Judgement, profile: &SubjectProfile, evide
     else {
         return;
     };
-    if by_request || !profile.is_subject_display_name(name) {
-        let outcome = if profile.is_subject_display_name(name) {
-            Outcome::Match
-        } else {
-            Outcome::Mismatch
-        };
+    let named = profile.is_subject_display_name(name);
+    if by_request || !named {
+        let outcome = if named { Outcome::Match } else { Outcome::Mismatch };
         judgement.compare(
             Field::Name,
             &profile.name,
