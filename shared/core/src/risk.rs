@@ -17,12 +17,12 @@ const SEVERE: &[Flag] = &[Flag::AdverseMedia, Flag::PromptInjection, Flag::Ident
 fn weight(flag: Flag) -> u32 {
     match flag {
         Flag::NameMismatch
+        | Flag::EmailDomainMismatch
         | Flag::WebsiteContentMismatch
         | Flag::WebsiteRecentlyRegistered
         | Flag::TradeProfileMismatch => 2,
         Flag::AddressMismatch
         | Flag::PhoneMismatch
-        | Flag::EmailDomainMismatch
         | Flag::FreeEmailDomain
         | Flag::ContactNotVerified
         | Flag::WebsiteUnreachable
@@ -96,6 +96,29 @@ pub fn look_alike_domain_entered(profile: &SubjectProfile, verdicts: &[ChannelVe
         .any(|official| entered.iter().any(|entered| domain::is_look_alike(entered, official)))
 }
 
+/// Whether a channel publishes the subject's own address on a corporate domain other than the corporate one
+/// entered (and the entered one is not the entered website's either): mail in the subject's name from a mailbox
+/// that is not theirs is how buyers and suppliers are impersonated.
+pub fn own_mail_elsewhere(profile: &SubjectProfile, verdicts: &[ChannelVerdict]) -> bool {
+    let Some(entered) = profile.corporate_email_domain() else {
+        return false;
+    };
+    if profile
+        .website
+        .as_deref()
+        .is_some_and(|website| domain::same_site(entered, website))
+    {
+        return false;
+    }
+    verdicts
+        .iter()
+        .flat_map(|verdict| verdict.fields.iter())
+        .filter(|field| field.field == Field::Email && field.outcome == Outcome::Mismatch)
+        .flat_map(|field| field.found.split([',', ';', ' ']))
+        .filter_map(|found| found.trim().rsplit_once('@').map(|(_, domain)| domain))
+        .any(|domain| !domain::is_free_mail(domain) && !domain::same_site(domain, entered))
+}
+
 /// A named contact (or a person's claimed employer) that no channel could tie to the company.
 fn contact_unverified(profile: &SubjectProfile, verdicts: &[ChannelVerdict]) -> bool {
     let has_claim = if profile.is_company() {
@@ -150,6 +173,9 @@ pub struct RiskContext {
     pub subject_is_person: bool,
     /// The website or e-mail domain entered imitates the company's own (`look_alike_domain_entered`).
     pub look_alike_domain: bool,
+    /// The subject's own mail is published on another organisation's domain than the corporate one entered
+    /// (`own_mail_elsewhere`).
+    pub own_mail_elsewhere: bool,
     /// The subject claims a trade role and its customs records all predate the recency window: an active trader
     /// with no recent trade needs proof of current operations, whatever else agrees.
     pub trade_dormant: bool,
@@ -165,6 +191,7 @@ pub fn assess_check(
         adverse_media_corroborated: adverse_media_corroborated(verdicts),
         subject_is_person: !profile.is_company(),
         look_alike_domain: look_alike_domain_entered(profile, verdicts),
+        own_mail_elsewhere: own_mail_elsewhere(profile, verdicts),
         trade_dormant: verdicts.iter().any(|verdict| {
             verdict
                 .fields
@@ -186,6 +213,9 @@ pub fn assess(flags: &BTreeSet<Flag>, context: RiskContext) -> (RiskLevel, Vec<S
         .collect();
     if context.look_alike_domain {
         severe.push("a domain imitating the company's own");
+    }
+    if context.own_mail_elsewhere {
+        severe.push("an e-mail domain other than the one the subject's own mail is published on");
     }
     let weight = |flag: Flag| match flag {
         Flag::IdentityNotFound if context.subject_is_person => 1,

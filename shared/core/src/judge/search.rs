@@ -80,6 +80,10 @@ pub(super) fn judge(profile: &SubjectProfile, evidence: &Evidence) -> Judgement 
             if let Some((outcome, found)) = employer_in_text(profile, &body) {
                 employer_reports.push((published.clone().unwrap_or_default(), index, outcome, found));
             }
+            let own_addresses = addresses_of_person(profile, &body);
+            if !own_addresses.is_empty() {
+                super::compare_email(&mut judgement, profile, &own_addresses, index);
+            }
         }
         let adverse = adverse_terms_about_subject(profile, &body);
         if !adverse.is_empty() && signals::victim_context(&body) {
@@ -122,6 +126,24 @@ pub(super) fn judge(profile: &SubjectProfile, evidence: &Evidence) -> Judgement 
         }
     }
     judgement
+}
+
+/// The e-mail addresses in a result about the person checked whose mailbox carries one of their names
+/// ("oren.bh@…" for Oren Ben-Haim): their own address, where a press office's or a colleague's is not.
+fn addresses_of_person(profile: &SubjectProfile, body: &str) -> Vec<String> {
+    if !body.contains('@') {
+        return Vec::new();
+    }
+    let names = text::tokens(&profile.name);
+    domain::emails_in(body)
+        .into_iter()
+        .filter(|email| {
+            let mailbox = email.split('@').next().unwrap_or_default();
+            names
+                .iter()
+                .any(|name| name.chars().count() >= 3 && mailbox.contains(name.as_str()))
+        })
+        .collect()
 }
 
 /// For a company: a result that names the contact as someone who left it ("formerly export manager at …").
@@ -274,11 +296,12 @@ fn employer_in_text(profile: &SubjectProfile, body: &str) -> Option<(Outcome, St
 pub(super) fn named_as_former(body: &str, company: &str) -> bool {
     static FORMER: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
         regex::Regex::new(
-            r"(?:\bex-?|\b(?:former(?:ly)?|previously|ancien(?:ne)?s?|anciennement|jusqu.ici|auparavant|precedemment|ehemalige?[rn]?|zuvor|bisher|anteriormente|antig[uo]a?)\b(?:[^.;|]{0,40}?\b(?:at|with|of|de|du|des|chez|bei|von|en|da|di|presso)(?:\s+(?:la|le|les|the|der|die|das))?)?|\bjoin(?:s|ed|ing)?\s+from|\bleft|\bprior\s+to|\bbefore\s+joining|\buntil\s+\d{4}\s+(?:at|with))\s*$",
+            r"(?:(?:\bex[-\s](?:[^.;|]{0,40}?,)?|\bex|\b(?:former(?:ly)?|previously|ancien(?:ne)?s?|anciennement|jusqu.ici|auparavant|precedemment|ehemalige?[rn]?|zuvor|bisher|anteriormente|antig[uo]a?)\b(?:[^.;|]{0,40}?(?:\b(?:at|with|of|de|du|des|chez|bei|von|en|da|di|presso)\b|,)(?:\s+(?:la|le|les|the|der|die|das))?(?:\s+[\w-]+){0,2}?)?)|\bjoin(?:s|ed|ing)?\s+from|\bleft|\bprior\s+to|\bbefore\s+joining|\buntil\s+\d{4}\s+(?:at|with))\s*$",
         )
         .expect("former-employer pattern compiles")
     });
-    let folded = text::fold(body);
+    // "ex works" is the Incoterm, not a past employer.
+    let folded = text::fold(body).replace("ex works", "exw").replace("ex-works", "exw");
     let core = crate::matching::names::core_tokens(company);
     let Some(first_word) = core.first() else {
         return false;
@@ -309,9 +332,48 @@ pub(super) fn named_as_former(body: &str, company: &str) -> bool {
         })
 }
 
+/// Whether every sentence of `text` that names `person` says they left ("Ivan Petrov left the company in March",
+/// "… is no longer with us", "a quitté", "ist ausgeschieden"): a page that names the contact only to announce
+/// the departure does not vouch for them.
+pub(super) fn mentioned_only_as_departed(text: &str, person: &str) -> bool {
+    static DEPARTED: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(
+            r"\b(?:has|had|have)\s+left\b|\bleft\s+(?:us|the\s+(?:company|firm|team|business)|our\s+(?:company|firm|team))\b|\bleft\s+\w+(?:\s+\w+){0,3}\s+(?:at\s+the\s+end\s+of|in)\s+(?:\w+\s+)?\d{4}\b|\bno\s+longer\s+(?:with|at|works?|working|employed|part\s+of|represents?)\b|\b(?:retired|resigned|departed|stepped\s+down)\b|\bmoved\s+on\b|\ba\s+quitte\b|\bnous\s+a\s+quittes?\b|\bne\s+fait\s+plus\s+partie\b|\bist\s+ausgeschieden\b|\bhat\s+(?:uns|das\s+unternehmen)\s+verlassen\b|\bnicht\s+mehr\s+(?:bei|fur)\b|\b(?:ha\s+)?dejado\s+la\s+empresa\b|\bdejo\s+la\s+empresa\b|\bya\s+no\s+(?:trabaja|forma\s+parte)\b",
+        )
+        .expect("departure pattern compiles")
+    });
+    let naming: Vec<&str> = signals::sentences(text)
+        .into_iter()
+        .filter(|sentence| names::mentions_person(sentence, person))
+        .collect();
+    !naming.is_empty() && naming.iter().all(|sentence| DEPARTED.is_match(&text::fold(sentence)))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_contact_named_only_to_announce_the_departure_is_gone() {
+        let departed = [
+            "After nine years with us, Ivan Petrov left Rozova Dolina at the end of March 2025. We thank him.",
+            "Please note that Ivan Petrov is no longer with the company.",
+            "Ivan Petrov a quitté la société en mars.",
+            "Herr Ivan Petrov ist ausgeschieden.",
+        ];
+        for text in departed {
+            assert!(mentioned_only_as_departed(text, "Ivan Petrov"), "{text}");
+        }
+        let present = [
+            "Ivan Petrov (left) and Stoyan Kolev at the Paris fair.",
+            "Ivan Petrov left for the Paris fair on Monday.",
+            "Our export manager Ivan Petrov answers enquiries. Maria Dimitrova retired in 2024.",
+            "Ivan Petrov left the company in 2019. He rejoined us as export manager in 2023: write to Ivan Petrov.",
+        ];
+        for text in present {
+            assert!(!mentioned_only_as_departed(text, "Ivan Petrov"), "{text}");
+        }
+    }
 
     #[test]
     fn a_company_introduced_as_a_past_employer_is_former_in_several_languages() {
@@ -329,6 +391,14 @@ mod tests {
                 "Ehemaliger Vertriebsleiter bei Rhein Logistik GmbH",
                 "Rhein Logistik GmbH",
             ),
+            (
+                "Business Development Manager at Aromatica Bulgaria | ex-Export Manager, Rozova Dolina (2016-2025)",
+                "Rozova Dolina OOD",
+            ),
+            (
+                "Aromatica has appointed Ivan Petrov, previously export manager at Kazanlak distiller Rozova Dolina, as head of sales",
+                "Rozova Dolina OOD",
+            ),
         ];
         for (text, company) in former {
             assert!(named_as_former(text, company), "{text}");
@@ -339,6 +409,14 @@ mod tests {
                 "Savonnerie Berthier SARL",
             ),
             ("Sales manager at Kanem Agro Ltd since 2019", "Kanem Agro Ltd"),
+            (
+                "Quoted ex works Kazanlak, Rozova Dolina ships within a week",
+                "Rozova Dolina OOD",
+            ),
+            (
+                "Acme Oils, formerly known as Rozova Dolina, distils rose oil",
+                "Rozova Dolina OOD",
+            ),
         ];
         for (text, company) in current {
             assert!(!named_as_former(text, company), "{text}");

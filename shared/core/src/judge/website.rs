@@ -146,20 +146,21 @@ fn judge_pages(judgement: &mut Judgement, profile: &SubjectProfile, pages: &[(us
         &found_emails,
         emails.first().map(|(index, _)| *index).unwrap_or(first),
     );
-    compare_contact_role(judgement, profile, &all_text, first);
-    if let Some(contact) = profile
+    let named_contact = profile
         .contact_name
         .as_ref()
-        .filter(|contact| names::mentions_person(&all_text, contact))
-    {
-        judgement.compare(
-            Field::Contact,
-            contact,
-            contact,
-            Outcome::Match,
-            &[first],
-            "the site names the contact",
-        );
+        .filter(|contact| names::mentions_person(&all_text, contact));
+    let departed = named_contact.is_some_and(|contact| super::search::mentioned_only_as_departed(&all_text, contact));
+    if named_contact.is_none() || departed {
+        compare_contact_role(judgement, profile, &all_text, first);
+    }
+    if let Some(contact) = named_contact {
+        let (outcome, note) = if departed {
+            (Outcome::Mismatch, "the site says the contact has left")
+        } else {
+            (Outcome::Match, "the site names the contact")
+        };
+        judgement.compare(Field::Contact, contact, contact, outcome, &[first], note);
     }
     if !profile.products.is_empty() && all_text.chars().count() >= MIN_TEXT_FOR_BUSINESS_CHECK {
         compare_line_of_business(judgement, profile, &all_text, first);
@@ -334,13 +335,13 @@ fn is_parked(text: &str) -> bool {
     PARKED.is_match(text)
 }
 
-/// The contact's role on the site: a site that names the role (an "Export Manager") but never the contact
-/// says someone else holds it.
+/// The contact's role on the site, when the site never names the contact (or names them only as gone): a site
+/// that names the role (an "Export Manager") next to another name says someone else holds it.
 fn compare_contact_role(judgement: &mut Judgement, profile: &SubjectProfile, all_text: &str, first: usize) {
     let (Some(contact), Some(title)) = (&profile.contact_name, &profile.contact_title) else {
         return;
     };
-    if !profile.is_company() || names::mentions_person(all_text, contact) {
+    if !profile.is_company() {
         return;
     }
     // The role must stand next to a person's name ("Export Manager: Amina Bello", "Amina Bello, Export
