@@ -174,6 +174,8 @@ fn judge_people(judgement: &mut Judgement, profile: &SubjectProfile, evidence: &
         let works_for_employer =
             employer.is_some_and(
                 |employer| match company.as_deref().filter(|company| !company.trim().is_empty()) {
+                    // The company's own staff may list it under any name its page goes by (cut short, native).
+                    Some(company) if profile.is_company() => profile.is_subject_display_name(company),
                     Some(company) => company_names_compatible(company, employer, &profile.places),
                     None => headline.as_deref().is_some_and(|headline| {
                         names::mentions_company(headline, employer, &profile.places)

@@ -987,7 +987,116 @@ const ROMANIZATION_VARIANTS: &[(&str, &str)] = &[
     ("mihail", "mikhail"),
     ("petr", "pyotr"),
     ("fedor", "fyodor"),
+    // The same given name in the languages a trader writes in (an anglicised or local form on one channel, the
+    // native one in the request): "Helen"/"Eleni"/"Yelena", "Giorgos"/"George", "Ioannis"/"John"/"Ivan".
+    ("helen", "elena"),
+    ("helena", "elena"),
+    ("eleni", "elena"),
+    ("elene", "elena"),
+    ("george", "georgi"),
+    ("georgios", "georgi"),
+    ("giorgos", "georgi"),
+    ("yorgos", "georgi"),
+    ("jorge", "georgi"),
+    ("giorgio", "georgi"),
+    ("georg", "georgi"),
+    ("john", "ioan"),
+    ("ioanis", "ioan"),
+    ("ianis", "ioan"),
+    ("gianis", "ioan"),
+    ("ivan", "ioan"),
+    ("juan", "ioan"),
+    ("jean", "ioan"),
+    ("giovani", "ioan"),
+    ("johanes", "ioan"),
+    ("joao", "ioan"),
+    ("michael", "mikhail"),
+    ("michail", "mikhail"),
+    ("michalis", "mikhail"),
+    ("miguel", "mikhail"),
+    ("michele", "mikhail"),
+    ("peter", "pyotr"),
+    ("petros", "pyotr"),
+    ("pedro", "pyotr"),
+    ("pietro", "pyotr"),
+    ("piere", "pyotr"),
+    ("nicholas", "nikolai"),
+    ("nikolaos", "nikolai"),
+    ("nicolas", "nikolai"),
+    ("nicola", "nikolai"),
+    ("catherine", "ekaterina"),
+    ("katherine", "ekaterina"),
+    ("katerina", "ekaterina"),
+    ("aikaterini", "ekaterina"),
+    ("caterina", "ekaterina"),
+    ("constantine", "konstantin"),
+    ("constantin", "konstantin"),
+    ("konstantinos", "konstantin"),
+    ("aleksandros", "aleksandr"),
+    ("alesandro", "aleksandr"),
+    ("alejandro", "aleksandr"),
+    ("dimitrios", "dmitri"),
+    ("dimitris", "dmitri"),
+    ("demetrios", "dmitri"),
+    ("dimitri", "dmitri"),
+    ("dimitar", "dmitri"),
+    ("jose", "iosif"),
+    ("giusepe", "iosif"),
+    ("josef", "iosif"),
+    ("yosef", "iosif"),
+    ("stefen", "stefan"),
+    ("steven", "stefan"),
+    ("stefanos", "stefan"),
+    ("esteban", "stefan"),
+    ("stefano", "stefan"),
+    ("paul", "pavel"),
+    ("pavlos", "pavel"),
+    ("pablo", "pavel"),
+    ("paolo", "pavel"),
+    ("paulo", "pavel"),
+    ("andrew", "andrei"),
+    ("andreas", "andrei"),
+    ("andres", "andrei"),
+    ("basil", "vasili"),
+    ("vasileios", "vasili"),
+    ("vasilis", "vasili"),
 ];
+
+/// [`ROMANIZATION_VARIANTS`] by spelling, and for each letter the first letters of the spellings that compare
+/// as a name starting with it (bit `n` for the `n`-th letter of the alphabet).
+struct Variants {
+    canonical: HashMap<&'static str, &'static str>,
+    first_letters_into: [u32; 26],
+    /// For a canonical spelling, the first letters of every spelling of it (an initial "J." may stand for "Ioan").
+    first_letters_of: HashMap<&'static str, u32>,
+}
+
+static VARIANTS: LazyLock<Variants> = LazyLock::new(|| {
+    let mut first_letters_into = [0u32; 26];
+    let mut first_letters_of: HashMap<&'static str, u32> = HashMap::new();
+    for (variant, canonical) in ROMANIZATION_VARIANTS {
+        if let (Some(from), Some(to)) = (variant.bytes().next(), canonical.bytes().next()) {
+            first_letters_into[usize::from(to - b'a')] |= 1 << (from - b'a');
+            *first_letters_of.entry(canonical).or_insert(1 << (to - b'a')) |= 1 << (from - b'a');
+        }
+    }
+    Variants {
+        canonical: ROMANIZATION_VARIANTS.iter().copied().collect(),
+        first_letters_into,
+        first_letters_of,
+    }
+});
+
+/// Whether `initial` (one letter) may abbreviate the name word `token`, in any of its spellings.
+fn is_initial_of(initial: &str, token: &str) -> bool {
+    if token.starts_with(initial) {
+        return true;
+    }
+    match (initial.bytes().next(), VARIANTS.first_letters_of.get(token)) {
+        (Some(letter), Some(letters)) if letter.is_ascii_lowercase() => letters & (1 << (letter - b'a')) != 0,
+        _ => false,
+    }
+}
 
 /// One romanization of a Latin-script name word, so transliterations of the same name compare equal
 /// ("Aleksandr"/"Alexander", "Dmitriy"/"Dmitry", "Tatyana"/"Tatiana", "Muhammad"/"Mohammed", "Hashemi"/"Hashimi"):
@@ -1044,15 +1153,15 @@ fn romanization_of(word: String) -> String {
         spelled.pop();
         spelled.push('i');
     }
-    ROMANIZATION_VARIANTS
-        .iter()
-        .find(|(variant, _)| *variant == spelled)
-        .map_or(spelled, |(_, canonical)| (*canonical).to_string())
+    match VARIANTS.canonical.get(spelled.as_str()) {
+        Some(canonical) => (*canonical).to_string(),
+        None => spelled,
+    }
 }
 
 /// First letters a text word may have to romanize into one of `name_tokens`: romanization keeps a word's first
-/// letter except y→e/i, x→k, ph→f, o→u/a, e→i, m→n (`ROMANIZATION_VARIANTS`). A word starting otherwise cannot
-/// be one of the name's words, so it is compared as written, without being romanized.
+/// letter except y→e/i, x→k, ph→f and where [`ROMANIZATION_VARIANTS`] changes it ("helen" → "elena"). A word
+/// starting otherwise cannot be one of the name's words, so it is compared as written, without being romanized.
 fn first_letters_of_variants(name_tokens: &[String]) -> u32 {
     let bit = |letter: u8| 1u32 << (letter - b'a');
     let mut mask = 0;
@@ -1060,17 +1169,8 @@ fn first_letters_of_variants(name_tokens: &[String]) -> u32 {
         if !first.is_ascii_lowercase() {
             continue;
         }
-        mask |= bit(first);
-        for (from, to) in [
-            (b'y', b'e'),
-            (b'y', b'i'),
-            (b'e', b'i'),
-            (b'x', b'k'),
-            (b'p', b'f'),
-            (b'o', b'u'),
-            (b'o', b'a'),
-            (b'm', b'n'),
-        ] {
+        mask |= bit(first) | VARIANTS.first_letters_into[usize::from(first - b'a')];
+        for (from, to) in [(b'y', b'e'), (b'y', b'i'), (b'x', b'k'), (b'p', b'f')] {
             if first == to {
                 mask |= bit(from);
             }
@@ -1100,7 +1200,7 @@ fn person_tokens_cover(fewer: &[String], more: &[String]) -> bool {
         let is_initial = token.chars().count() == 1;
         let initial_of = |other: &String| {
             let other_is_initial = other.chars().count() == 1;
-            (is_initial && other.starts_with(token.as_str())) || (other_is_initial && token.starts_with(other.as_str()))
+            (is_initial && is_initial_of(token, other)) || (other_is_initial && is_initial_of(other, token))
         };
         match (0..more.len()).find(|&index| !used[index] && initial_of(&more[index])) {
             Some(index) => used[index] = true,
@@ -1118,8 +1218,14 @@ pub fn person_names_match(a: &str, b: &str) -> bool {
         return false;
     }
     if is_romanizable_pair(&left.concat(), &right.concat()) {
-        left = romanized_tokens(&left.join(" "));
-        right = romanized_tokens(&right.join(" "));
+        left = romanized_tokens(&left.join(" "))
+            .into_iter()
+            .map(romanization_of)
+            .collect();
+        right = romanized_tokens(&right.join(" "))
+            .into_iter()
+            .map(romanization_of)
+            .collect();
     }
     if left.concat() == right.concat() {
         return true;
@@ -1585,6 +1691,10 @@ mod tests {
             ("Yevgeny Orlov", "Evgeniy Orlov"),
             ("Muhammad Al-Hashemi", "Mohammed Al-Hashimi"),
             ("Youssef Benali", "Yusuf Benali"),
+            ("Eleni Vasilopoulou", "Helen Vassilopoulou"),
+            ("Giorgos Papadakis", "George Papadakis"),
+            ("Ioannis Kostas", "Yannis Kostas"),
+            ("Joseph Haddad", "Yosef Haddad"),
         ];
         for (a, b) in same {
             assert!(person_names_match(a, b), "{a} / {b}");
@@ -1596,6 +1706,7 @@ mod tests {
         for (a, b) in [
             ("Mahmoud Al-Hashimi", "Mohammed Al-Hashimi"),
             ("Ivan Petrov", "Ivan Popov"),
+            ("Helen Papadaki", "Maria Papadaki"),
         ] {
             assert!(!person_names_match(a, b), "{a} / {b}");
         }
