@@ -32,11 +32,25 @@ pub(super) fn judge(profile: &SubjectProfile, evidence: &Evidence) -> Judgement 
             .website
             .as_deref()
             .is_some_and(|website| domain::same_site(website, url));
+        let mut at_subjects_phone = false;
         if profile.is_company() {
             let mentioned = own_site || profile.is_mentioned_in(&body);
             if !mentioned {
-                continue;
+                // A notice that lists another company at the subject's own telephone number (a sanctions
+                // designation of the name it traded under before) is about the subject's business; only what it
+                // reports counts, not its names.
+                at_subjects_phone = shares_subject_phone(profile, snippet);
+                if !at_subjects_phone {
+                    continue;
+                }
+                judgement.mark_relevant(index);
+                judgement.note(format!(
+                    "{} names another company at the subject's telephone number",
+                    Evidence::finding_id(evidence.channel, index)
+                ));
             }
+        }
+        if profile.is_company() && !at_subjects_phone {
             let companies = names::company_names_in(&body);
             if !own_site && about_a_namesake_abroad(profile, &body, &companies) {
                 continue;
@@ -72,7 +86,7 @@ pub(super) fn judge(profile: &SubjectProfile, evidence: &Evidence) -> Judgement 
                     "claimed products named in the result",
                 );
             }
-        } else {
+        } else if !profile.is_company() {
             if !person_result_is_about_subject(profile, &body) {
                 continue;
             }
@@ -85,7 +99,11 @@ pub(super) fn judge(profile: &SubjectProfile, evidence: &Evidence) -> Judgement 
                 super::compare_email(&mut judgement, profile, &own_addresses, index);
             }
         }
-        let adverse = adverse_terms_about_subject(profile, &body);
+        let adverse = if at_subjects_phone {
+            signals::adverse_terms(&body)
+        } else {
+            adverse_terms_about_subject(profile, &body)
+        };
         if !adverse.is_empty() && signals::victim_context(&body) {
             judgement.note(format!(
                 "{} reports wrongdoing against the subject, not by it",
@@ -144,6 +162,20 @@ fn addresses_of_person(profile: &SubjectProfile, body: &str) -> Vec<String> {
                 .any(|name| name.chars().count() >= 3 && mailbox.contains(name.as_str()))
         })
         .collect()
+}
+
+/// Whether the result gives the subject's telephone number (compared as E.164).
+fn shares_subject_phone(profile: &SubjectProfile, snippet: &str) -> bool {
+    let Some(entered) = &profile.phone_e164 else {
+        return false;
+    };
+    if !snippet.bytes().any(|byte| byte.is_ascii_digit()) {
+        return false;
+    }
+    crate::matching::phone::phones_in(snippet)
+        .iter()
+        .filter_map(|raw| crate::matching::phone::to_e164(raw, profile.country.as_deref()))
+        .any(|found| found == *entered)
 }
 
 /// For a company: a result that names the contact as someone who left it ("formerly export manager at …").

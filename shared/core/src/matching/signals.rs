@@ -214,11 +214,11 @@ const ADVERSE_TERMS: &[(&str, &str)] = &[
     ("ponzi", r"\bponzi\b|\bpyramid\s+scheme\b"),
     (
         "money laundering",
-        r"\bmoney[\s-]+launder(?:ing|ed|er|ers)?\b|\blaunder(?:ed|ing)\s+(?:money|funds|proceeds)\b",
+        r"\bmoney[\s-]+launder(?:ing|ed|er|ers)?\b|\blaunder(?:ed|ing)\s+(?:money|funds|proceeds)\b|\blavado\s+de\s+(?:activos|dinero)\b|\bblanqueo\s+de\s+capitales\b|\blavagem\s+de\s+dinheiro\b|\bblanchiment\b|\bgeldwasche\b|\briciclaggio\b|\bkara\s+para\b|отмывани\w*",
     ),
     (
         "sanctions",
-        r"\bsanction(?:s|ed)?\b|\bofac\b|\bsdn\s+list\b|\bentity\s+list\b|\bembargo(?:ed)?\b",
+        r"\bsanction(?:s|ed)?\b|\bofac\b|\bsdn\s+list\b|\bentity\s+list\b|\bembargo(?:ed)?\b|\bsancionad[oa]s?\b|\bsanktion\w*|\byaptirim\w*|санкци\w*",
     ),
     ("blacklist", r"\bblack[\s-]?list(?:ed|s)?\b"),
     ("counterfeit", r"\bcounterfeit(?:s|ed|ing)?\b|\bknock[\s-]?offs?\b"),
@@ -243,18 +243,21 @@ const ADVERSE_TERMS: &[(&str, &str)] = &[
         r"\b(?:took|taken|take|takes|taking|collected|pocketed|kept)\s+(?:the\s+|our\s+|my\s+|their\s+|customers'?\s+|buyers'?\s+)?(?:deposits?|down\s?payments?|advance\s+payments?|prepayments?|advances?|money|payments?)\s+(?:and|but|then)\b",
     ),
     ("police", r"\bpolice\b|\bpolizei\b|\bpolicia\b|\bpolizia\b"),
-    ("arrested", r"\barrest(?:ed|s)?\b|\bdetained\b"),
+    (
+        "arrested",
+        r"\barrest(?:ed|s)?\b|\bdetained\b|\bdetenid[oa]s?\b|\barrestad[oa]s?\b|\bcapturad[oa]s?\b|\bfestgenommen\b|\bverhaftet\b|\barrestat[oa]\b|\binterpell[ee]s?\b|\bgozaltina\b|задержан\w*|арестован\w*",
+    ),
     (
         "charged",
-        r"\bcharged\s+with\b|\bcriminal\s+charges?\b|\bfac(?:es|ing|ed)\s+charges\b|\bpressed\s+charges\b|\bon\s+(?:\w+\s+){0,2}charges\s+(?:of|over|for)\b",
+        r"\bcharged\s+with\b|\bcriminal\s+charges?\b|\bfac(?:es|ing|ed)\s+charges\b|\bpressed\s+charges\b|\bon\s+(?:\w+\s+){0,2}charges\s+(?:of|over|for)\b|\bimput(?:o|aron|ad[oa]s?|acion)\b|\bformul(?:o|aron)\s+cargos\b|\bdenunciad[oa]s?\s+(?:pelo|pela)\s+ministerio\b|\bmis(?:e)?\s+en\s+examen\b|\bangeklagt\b|\brinviat[oa]\s+a\s+giudizio\b|\bobvinen\w*|обвинени\w*",
     ),
     (
         "arraigned",
-        r"\barraign(?:ed|ment)\b|\b(?:taken\s+into|in\s+police|remanded\s+in)\s+custody\b|\bremanded\b|\b(?:granted|released\s+on|out\s+on)\s+bail\b|\bpleaded\s+not\s+guilty\b",
+        r"\barraign(?:ed|ment)\b|\b(?:taken\s+into|in\s+police|remanded\s+in)\s+custody\b|\bremanded\b|\b(?:granted|released\s+on|out\s+on)\s+bail\b|\bpleaded\s+not\s+guilty\b|\bmedida\s+de\s+aseguramiento\b|\bprision\s+preventiva\b|\bdetention\s+provisoire\b|\buntersuchungshaft\b|\bcustodia\s+cautelare\b",
     ),
     (
         "seized",
-        r"\bseiz(?:ed|ure|ures)\b|\bconfiscat(?:ed|ion)\b|\bimpounded\b|\bsealed\s+(?:off\s+)?(?:the\s+|its\s+|their\s+)?(?:\w+\s+){0,2}(?:warehouses?|premises|factory|factories|plants?|offices?|shops?|stores?|facilit(?:y|ies))\b",
+        r"\bseiz(?:ed|ure|ures)\b|\bconfiscat(?:ed|ion)\b|\bimpounded\b|\bincautad[oa]s?\b|\bincautacion\b|\bdecomisad[oa]s?\b|\bapreendid[oa]s?\b|\bbeschlagnahmt\b|\bsequestrat[oa]\b|\bsealed\s+(?:off\s+)?(?:the\s+|its\s+|their\s+)?(?:\w+\s+){0,2}(?:warehouses?|premises|factory|factories|plants?|offices?|shops?|stores?|facilit(?:y|ies))\b",
     ),
     (
         "licence revoked",
@@ -266,8 +269,12 @@ const ADVERSE_TERMS: &[(&str, &str)] = &[
     ),
     ("indicted", r"\bindict(?:ed|ment|ments)?\b"),
     (
+        "forgery",
+        r"\bforger(?:y|ies)\b|\bfalsedad\s+(?:en|de)\s+documento|\bfalsificacion\s+de\s+documentos?\b|\bfalsificacao\b|\burkundenfalschung\b|\bfaux\s+en\s+ecriture\b",
+    ),
+    (
         "convicted",
-        r"\bconvict(?:ed|ion|ions)\b|\bpleaded\s+guilty\b|\bfound\s+guilty\b|\bsentenced\b",
+        r"\bconvict(?:ed|ion|ions)\b|\bpleaded\s+guilty\b|\bfound\s+guilty\b|\bsentenced\b|\bcondenad[oa]s?\b|\bcondamne(?:e|s)?\b|\bverurteilt\b|\bcondannat[oa]\b|осужден\w*",
     ),
     (
         "investigation",
@@ -316,9 +323,12 @@ const ADVERSE_TERMS: &[(&str, &str)] = &[
     ),
     (
         "court",
-        r"\bcourts?\s+(?:heard|ruled|found|ordered|convicted|sentenced)\b|\bpleaded\s+guilty\b|\bsentenced\b|\bjailed\b|\bprosecut\w+",
+        r"\bcourts?\s+(?:heard|ruled|found|ordered|convicted|sentenced)\b|\bpleaded\s+guilty\b|\bsentenced\b|\bjailed\b|\bprosecut\w+|\bfiscalia\b|\bstaatsanwaltschaft\b|\bprocura\s+della\s+repubblica\b|\bministerio\s+publico\b|\bsavcilik\w*|прокуратур\w*",
     ),
-    ("smuggling", r"\bsmuggl\w+"),
+    (
+        "smuggling",
+        r"\bsmuggl\w+|\bcontrabando\b|\bcontrebande\b|\bschmuggel\w*|\bcontrabbando\b|\bkacakcilik\w*|контрабанд\w*",
+    ),
     ("debarred", r"\bdebarred\b|\bdenied\s+part(?:y|ies)\b|\bentity\s+list\b"),
     ("判决", r"判决|判決|罚款|罰款|罚金"),
     ("мошенничество", r"мошенничеств\w*|мошенник\w*"),
@@ -347,6 +357,7 @@ const OFFICIAL_ACTION_TERMS: &[&str] = &[
     "seized",
     "licence revoked",
     "indicted",
+    "forgery",
     "convicted",
     "investigation",
     "fined",
@@ -554,6 +565,25 @@ mod tests {
     fn word_boundaries_come_out_and_escaped_backslashes_stay() {
         assert_eq!(without_word_boundaries(r"\bfraud\b|\bscam"), "fraud|scam");
         assert_eq!(without_word_boundaries(r"a\\b\s+\."), r"a\\b\s+\.");
+    }
+
+    #[test]
+    fn an_authority_acting_is_official_in_the_languages_of_trade() {
+        let cases = [
+            (
+                "La Fiscalía imputó los delitos de lavado de activos y falsedad en documento privado a su gerente.",
+                "money laundering",
+            ),
+            ("Un juez impuso medida de aseguramiento al gerente.", "arraigned"),
+            ("Der Geschäftsführer wurde festgenommen.", "arrested"),
+            ("Le dirigeant a été condamné pour contrebande.", "smuggling"),
+            ("Директор компании задержан по делу о контрабанде.", "arrested"),
+        ];
+        for (text, term) in cases {
+            let found = adverse_terms(text);
+            assert!(found.contains(&term), "{text}: {found:?}");
+            assert!(found.iter().any(|term| is_official_action(term)), "{text}: {found:?}");
+        }
     }
 
     #[test]
