@@ -107,9 +107,31 @@ fn judge_recency(judgement: &mut Judgement, profile: &SubjectProfile, parties: &
     );
 }
 
+/// The countries the products give as their origin: named after "made in", "from", "product of" or before
+/// "origin", or leading the product's name ("Vietnam cashew kernels"). A country's name inside a product's name
+/// is not an origin ("Thai Hom Mali rice" is not from Mali).
+fn claimed_origins(products: &[String]) -> Vec<&'static str> {
+    static ORIGIN_PHRASE: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(
+            r"(?i)\b(?:made|manufactured|produced|grown|sourced|assembled|packed|harvested)\s+in\s+([^;,()]+)|\b(?:from|product\s+of|origin:?)\s+([^;,()]+)|([^;,()]+?)[\s-]+origin\b",
+        )
+        .expect("origin pattern compiles")
+    });
+    let mut origin_text = Vec::new();
+    for product in products {
+        origin_text.push(product.split_whitespace().take(2).collect::<Vec<_>>().join(" "));
+        for captures in ORIGIN_PHRASE.captures_iter(product) {
+            if let Some(place) = captures.iter().skip(1).flatten().next() {
+                origin_text.push(place.as_str().to_string());
+            }
+        }
+    }
+    crate::countries::mentioned_in(&origin_text.join("; "))
+}
+
 /// Countries the claimed products name ("acacia furniture made in Vietnam") against where the goods shipped from.
 fn compare_origin(judgement: &mut Judgement, profile: &SubjectProfile, parties: &[Party<'_>]) {
-    let claimed: Vec<&str> = crate::countries::mentioned_in(&profile.products.join("; "));
+    let claimed = claimed_origins(&profile.products);
     let shipped_from: Vec<&str> = parties.iter().filter_map(|party| party.origin).collect();
     if claimed.is_empty() || shipped_from.is_empty() {
         return;
@@ -374,6 +396,19 @@ mod tests {
             .iter()
             .find(|field| field.field == Field::LastShipment)
             .map(|field| field.outcome)
+    }
+
+    #[test]
+    fn origins_are_read_where_products_state_them_not_inside_their_names() {
+        let products = |list: &[&str]| list.iter().map(|product| product.to_string()).collect::<Vec<_>>();
+        assert_eq!(
+            claimed_origins(&products(&["acacia wood outdoor furniture made in Vietnam"])),
+            vec!["VN"]
+        );
+        assert_eq!(claimed_origins(&products(&["Vietnam cashew kernels W320"])), vec!["VN"]);
+        assert_eq!(claimed_origins(&products(&["green coffee, Brazil origin"])), vec!["BR"]);
+        assert!(claimed_origins(&products(&["Thai Hom Mali jasmine rice", "parboiled rice"])).is_empty());
+        assert!(claimed_origins(&products(&["germanium infrared windows"])).is_empty());
     }
 
     #[test]
