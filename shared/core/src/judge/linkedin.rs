@@ -222,6 +222,23 @@ fn judge_people(judgement: &mut Judgement, profile: &SubjectProfile, evidence: &
             &[index],
             "the profile shows the person at the claimed company",
         );
+        if let Some(contradiction) = claimed_role_contradicted(profile, evidence, person_name, index) {
+            let mut found = format!("{person_name}: {}", contradiction.shown);
+            let mut cited = vec![index];
+            if let Some(holder) = contradiction.holder {
+                judgement.mark_relevant(holder);
+                found = format!("{found}; {}", person_summary(evidence, holder));
+                cited.push(holder);
+            }
+            judgement.compare(
+                Field::Contact,
+                &format!("{person_name}, {}", contradiction.title),
+                &found,
+                Outcome::Mismatch,
+                &cited,
+                contradiction.note,
+            );
+        }
     } else if let Some(index) = by_request.or(former_employee).or(if profile.is_company() {
         None
     } else {
@@ -239,6 +256,135 @@ fn judge_people(judgement: &mut Judgement, profile: &SubjectProfile, evidence: &
     }
 }
 
+/// How the person's own profile at the company contradicts the role claimed for them.
+struct RoleContradiction {
+    title: String,
+    /// The role the person's own profile shows.
+    shown: String,
+    /// A colleague's profile at the same company that holds the claimed role.
+    holder: Option<usize>,
+    note: &'static str,
+}
+
+/// The claimed role (a contact's title, or a person's claimed position) against the person's own profile at the
+/// company: contradicted when the profile shows another role and a colleague's profile holds the claimed one, or
+/// when the claim is senior (director, head, manager ...) and the profile's role junior (analyst, assistant,
+/// intern ...) — a title inflated to borrow authority to sign. Titles vary too much to compare otherwise.
+fn claimed_role_contradicted(
+    profile: &SubjectProfile,
+    evidence: &Evidence,
+    person_name: &str,
+    own: usize,
+) -> Option<RoleContradiction> {
+    let title = profile.contact_title.as_deref()?;
+    let headline_of = |index: usize| match &evidence.findings[index].record {
+        Record::PersonProfile { headline, .. } => headline.clone().unwrap_or_default(),
+        _ => String::new(),
+    };
+    let own_headline = headline_of(own);
+    let own_company = match &evidence.findings[own].record {
+        Record::PersonProfile { company, .. } => company.clone().unwrap_or_default(),
+        _ => return None,
+    };
+    if own_headline.trim().is_empty() || role_words_present(title, &own_headline) {
+        return None;
+    }
+    let holder = evidence.findings.iter().enumerate().position(|(index, finding)| {
+        matches!(&finding.record, Record::PersonProfile { name, company, .. }
+            if index != own
+                && !own_company.trim().is_empty()
+                && !names::person_names_match(name, person_name)
+                && company.as_deref().is_some_and(|company| company_names_compatible(company, &own_company, &profile.places))
+                && role_words_present(title, &headline_of(index)))
+    });
+    let note = if holder.is_some() {
+        "another person at the company holds the claimed role, and the person's profile shows another"
+    } else if is_senior_role(title) && is_junior_role(&own_headline) && !is_senior_role(&own_headline) {
+        "the person's profile shows a junior role, not the senior one claimed"
+    } else {
+        return None;
+    };
+    Some(RoleContradiction {
+        title: title.to_string(),
+        shown: own_headline,
+        holder,
+        note,
+    })
+}
+
+fn role_has_word_starting(role: &str, prefixes: &[&str]) -> bool {
+    crate::matching::text::tokens(role)
+        .iter()
+        .any(|word| prefixes.iter().any(|prefix| word.starts_with(prefix)))
+}
+
+/// Director, head, chief, president, owner, founder, partner, manager, in the languages of trade.
+fn is_senior_role(role: &str) -> bool {
+    const SENIOR: &[&str] = &[
+        "director",
+        "diretor",
+        "directeur",
+        "directrice",
+        "direktor",
+        "direttor",
+        "chief",
+        "ceo",
+        "cfo",
+        "coo",
+        "cto",
+        "president",
+        "vp",
+        "head",
+        "owner",
+        "founder",
+        "fundador",
+        "partner",
+        "socio",
+        "manager",
+        "gerente",
+        "gerant",
+        "leiter",
+        "responsable",
+    ];
+    role_has_word_starting(role, SENIOR)
+}
+
+/// Analyst, assistant, intern, trainee, clerk, junior, in the languages of trade.
+fn is_junior_role(role: &str) -> bool {
+    const JUNIOR: &[&str] = &[
+        "analyst",
+        "analista",
+        "analyste",
+        "assistant",
+        "assistent",
+        "asistente",
+        "intern",
+        "trainee",
+        "estagiari",
+        "becari",
+        "stagiaire",
+        "praktikant",
+        "clerk",
+        "junior",
+    ];
+    role_has_word_starting(role, JUNIOR)
+}
+
+/// Whether every word of a job title stands in a headline, a word's ending aside ("Diretora Comercial" in "Diretor
+/// Comercial na …", "Directrice" in "Directeur").
+fn role_words_present(title: &str, headline: &str) -> bool {
+    let stem = |word: &str| word.chars().take(5).collect::<String>();
+    let headline_stems: Vec<String> = crate::matching::text::tokens(headline)
+        .iter()
+        .map(|word| stem(word))
+        .collect();
+    let title_words: Vec<String> = crate::matching::text::tokens(title)
+        .into_iter()
+        .filter(|word| word.chars().count() > 2)
+        .collect();
+    !title_words.is_empty() && title_words.iter().all(|word| headline_stems.contains(&stem(word)))
+}
+
 fn person_summary(evidence: &Evidence, index: usize) -> String {
     match &evidence.findings[index].record {
         Record::PersonProfile {
@@ -251,5 +397,39 @@ fn person_summary(evidence: &Evidence, index: usize) -> String {
             format!("{name}, {at}")
         }
         _ => String::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_role_matches_across_word_endings_and_seniority_is_read_in_several_languages() {
+        assert!(role_words_present(
+            "Diretora Comercial",
+            "Diretor Comercial na Café Serra Negra"
+        ));
+        assert!(role_words_present("Directrice Export", "Directeur export chez Fabre"));
+        assert!(!role_words_present("Commercial Director", "Export Analyst at Acme"));
+
+        for senior in [
+            "Diretora Comercial",
+            "Head of Procurement",
+            "Gerente de Exportación",
+            "CEO",
+        ] {
+            assert!(is_senior_role(senior), "{senior}");
+        }
+        for junior in [
+            "Analista de Exportação",
+            "Export Assistant",
+            "Sales intern",
+            "Praktikant Einkauf",
+        ] {
+            assert!(is_junior_role(junior), "{junior}");
+            assert!(!is_senior_role(junior), "{junior}");
+        }
+        assert!(!is_junior_role("Export Manager"));
     }
 }
