@@ -32,25 +32,21 @@ pub(super) fn judge(profile: &SubjectProfile, evidence: &Evidence) -> Judgement 
             .website
             .as_deref()
             .is_some_and(|website| domain::same_site(website, url));
-        let mut at_subjects_phone = false;
-        if profile.is_company() {
-            let mentioned = own_site || profile.is_mentioned_in(&body);
+        // A notice that lists another company at the subject's own telephone number (a sanctions designation of
+        // the name it traded under before) is about the subject's business: only what it reports counts, not its
+        // names.
+        let mentioned = profile.is_company() && (own_site || profile.is_mentioned_in(&body));
+        let at_subjects_phone = profile.is_company() && !mentioned && shares_subject_phone(profile, snippet);
+        if at_subjects_phone {
+            judgement.mark_relevant(index);
+            judgement.note(format!(
+                "{} names another company at the subject's telephone number",
+                Evidence::finding_id(evidence.channel, index)
+            ));
+        } else if profile.is_company() {
             if !mentioned {
-                // A notice that lists another company at the subject's own telephone number (a sanctions
-                // designation of the name it traded under before) is about the subject's business; only what it
-                // reports counts, not its names.
-                at_subjects_phone = shares_subject_phone(profile, snippet);
-                if !at_subjects_phone {
-                    continue;
-                }
-                judgement.mark_relevant(index);
-                judgement.note(format!(
-                    "{} names another company at the subject's telephone number",
-                    Evidence::finding_id(evidence.channel, index)
-                ));
+                continue;
             }
-        }
-        if profile.is_company() && !at_subjects_phone {
             let companies = names::company_names_in(&body);
             if !own_site && about_a_namesake_abroad(profile, &body, &companies) {
                 continue;
@@ -86,7 +82,7 @@ pub(super) fn judge(profile: &SubjectProfile, evidence: &Evidence) -> Judgement 
                     "claimed products named in the result",
                 );
             }
-        } else if !profile.is_company() {
+        } else {
             if !person_result_is_about_subject(profile, &body) {
                 continue;
             }
