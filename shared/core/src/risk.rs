@@ -86,12 +86,8 @@ pub fn look_alike_domain_entered(profile: &SubjectProfile, verdicts: &[ChannelVe
     if entered.is_empty() {
         return false;
     }
-    verdicts
-        .iter()
-        .flat_map(|verdict| verdict.fields.iter())
-        .filter(|field| matches!(field.field, Field::Website | Field::Email) && field.outcome == Outcome::Mismatch)
-        .flat_map(|field| field.found.split([',', ';', ' ']))
-        .map(|found| found.rsplit_once('@').map_or(found, |(_, domain)| domain).trim())
+    mismatched_values(verdicts, &[Field::Website, Field::Email])
+        .map(|found| found.rsplit_once('@').map_or(found, |(_, domain)| domain))
         .filter(|found| !found.is_empty())
         .any(|official| entered.iter().any(|entered| domain::is_look_alike(entered, official)))
 }
@@ -110,13 +106,20 @@ pub fn own_mail_elsewhere(profile: &SubjectProfile, verdicts: &[ChannelVerdict])
     {
         return false;
     }
+    mismatched_values(verdicts, &[Field::Email])
+        .filter_map(|found| found.rsplit_once('@').map(|(_, domain)| domain))
+        .any(|domain| !domain::is_free_mail(domain) && !domain::same_site(domain, entered))
+}
+
+/// Each value (a URL, domain or address) the channels found where they contradict one of `fields`.
+fn mismatched_values<'a>(verdicts: &'a [ChannelVerdict], fields: &'a [Field]) -> impl Iterator<Item = &'a str> {
     verdicts
         .iter()
         .flat_map(|verdict| verdict.fields.iter())
-        .filter(|field| field.field == Field::Email && field.outcome == Outcome::Mismatch)
+        .filter(|field| fields.contains(&field.field) && field.outcome == Outcome::Mismatch)
         .flat_map(|field| field.found.split([',', ';', ' ']))
-        .filter_map(|found| found.trim().rsplit_once('@').map(|(_, domain)| domain))
-        .any(|domain| !domain::is_free_mail(domain) && !domain::same_site(domain, entered))
+        .map(str::trim)
+        .filter(|found| !found.is_empty())
 }
 
 /// A named contact (or a person's claimed employer) that no channel could tie to the company.
