@@ -211,6 +211,16 @@ fn shares_distinctive_token(profile: &SubjectProfile, text: &str) -> bool {
         .any(|token| text_tokens.contains(token))
 }
 
+/// How much of a site's text its language is detected from: detection counts every trigram, a site's text runs to
+/// tens of kilobytes, and its opening (title, headings, first paragraphs) is in the language of the rest.
+const LANGUAGE_SAMPLE_BYTES: usize = 2_048;
+
+fn reliable_language(text: &str) -> Option<whatlang::Lang> {
+    whatlang::detect(text)
+        .filter(whatlang::Info::is_reliable)
+        .map(|info| info.lang())
+}
+
 /// The claimed products against the site's text. Products are compared word by word, so a site written in
 /// another language than the products can neither confirm nor contradict them.
 fn compare_line_of_business(judgement: &mut Judgement, profile: &SubjectProfile, all_text: &str, index: usize) {
@@ -228,12 +238,8 @@ fn compare_line_of_business(judgement: &mut Judgement, profile: &SubjectProfile,
         return;
     }
     // Product lists are short; only a reliable detection overrides the assumption that they are in English.
-    let products_language = whatlang::detect(&claimed)
-        .filter(whatlang::Info::is_reliable)
-        .map(|info| info.lang());
-    let site_language = whatlang::detect(all_text)
-        .filter(whatlang::Info::is_reliable)
-        .map(|info| info.lang());
+    let products_language = reliable_language(&claimed);
+    let site_language = reliable_language(&all_text[..all_text.floor_char_boundary(LANGUAGE_SAMPLE_BYTES)]);
     let same_language = match (site_language, products_language) {
         (Some(site), Some(products)) => site == products,
         (Some(site), None) => site == whatlang::Lang::Eng,
