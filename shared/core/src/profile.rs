@@ -114,6 +114,8 @@ pub struct SubjectProfile {
     /// The tokens of `core_name`.
     core_tokens: Vec<String>,
     pub local_core_name: Option<String>,
+    /// The name in its own script as entered (a person's "齋藤 雄一郎").
+    pub local_name: Option<String>,
     pub country: Option<String>,
     /// Folded tokens of the entered address and the country's spellings: place names a trading name may lead with.
     pub places: Vec<String>,
@@ -160,6 +162,12 @@ impl SubjectProfile {
                 .as_deref()
                 .map(names::core_company_name)
                 .filter(|core| !core.is_empty()),
+            local_name: subject
+                .local_name
+                .as_deref()
+                .map(str::trim)
+                .filter(|local| !local.is_empty())
+                .map(str::to_string),
             places,
             address: subject.address.clone(),
             website: subject.website.as_ref().map(|url| url.to_string()),
@@ -354,6 +362,15 @@ impl SubjectProfile {
         kept >= 2 && kept * 2 >= distinctive.len() && found.iter().all(|token| self.core_tokens.contains(token))
     }
 
+    /// Whether free text names the person checked, in the Latin or in their own script.
+    pub fn is_person_named_in(&self, text: &str) -> bool {
+        names::mentions_person(text, &self.name)
+            || self
+                .local_name
+                .as_deref()
+                .is_some_and(|local| names::mentions_person(text, local))
+    }
+
     /// Whether free text names the subject company (or its native-script name).
     pub fn is_mentioned_in(&self, text_to_search: &str) -> bool {
         let folded = text::fold(text_to_search);
@@ -477,12 +494,29 @@ pub fn company_names_compatible(a: &str, b: &str, places: &[String]) -> bool {
         && longer.iter().filter(|token| !shorter.contains(token)).all(droppable)
 }
 
-/// Splits "Sales Manager at Acme S.r.l." into the title and the employer.
+/// Splits "Sales Manager at Acme S.r.l." into the title and the employer. After a comma the employer is the last
+/// part, with the legal form the name's own commas split off ("General Manager, Overseas Sales Dept., Kawabata
+/// Valve Mfg. Co., Ltd." → "Kawabata Valve Mfg. Co., Ltd."), since a title may hold commas of its own.
 fn split_title(title: Option<&str>) -> (Option<String>, Option<String>) {
     let Some(title) = title else {
         return (None, None);
     };
-    for separator in [" at ", " @ ", ", ", " - ", " | ", " bei ", " chez ", " presso "] {
+    if !title.contains(" at ") && !title.contains(" @ ") {
+        let parts: Vec<&str> = title.split(", ").collect();
+        let employer_from = (1..parts.len())
+            .rev()
+            .find(|&from| !names::is_only_legal_form(parts[from]));
+        if let Some(from) = employer_from {
+            let employer = parts[from..].join(", ");
+            if !employer.trim().is_empty() {
+                return (
+                    Some(parts[..from].join(", ").trim().to_string()),
+                    Some(employer.trim().to_string()),
+                );
+            }
+        }
+    }
+    for separator in [" at ", " @ ", " - ", " | ", " bei ", " chez ", " presso "] {
         if let Some((role, employer)) = title.split_once(separator) {
             let employer = employer.trim();
             if !employer.is_empty() {
@@ -502,6 +536,15 @@ mod tests {
         assert_eq!(
             split_title(Some("Sales Manager at Maioliche Verzoni S.r.l.")),
             (Some("Sales Manager".into()), Some("Maioliche Verzoni S.r.l.".into()))
+        );
+        assert_eq!(
+            split_title(Some(
+                "General Manager, Overseas Sales Dept., Kawabata Valve Mfg. Co., Ltd."
+            )),
+            (
+                Some("General Manager, Overseas Sales Dept.".into()),
+                Some("Kawabata Valve Mfg. Co., Ltd.".into())
+            )
         );
         assert_eq!(
             split_title(Some("Export Manager")),

@@ -63,11 +63,13 @@ pub fn cross_channel_flags(profile: &SubjectProfile, verdicts: &[ChannelVerdict]
         .iter()
         .filter(|verdict| verdict.channel != Channel::Website && verdict.verdict != Verdict::Unavailable)
         .collect();
-    if !searched_independent.is_empty()
+    let found_nowhere = !searched_independent.is_empty()
         && searched_independent
             .iter()
-            .all(|verdict| verdict.verdict == Verdict::NotFound)
-    {
+            .all(|verdict| verdict.verdict == Verdict::NotFound);
+    // People are found on LinkedIn: while it could not be searched, a person found nowhere else is unverified
+    // (`contact_not_verified`), not shown to have no footprint.
+    if found_nowhere && (profile.is_company() || !channel_unavailable(verdicts, Channel::Linkedin)) {
         flags.insert(Flag::IdentityNotFound);
     }
     if contact_unverified(profile, verdicts) {
@@ -154,7 +156,19 @@ fn contact_unverified(profile: &SubjectProfile, verdicts: &[ChannelVerdict]) -> 
     } else {
         searched(Channel::Website) || searched(Channel::Search)
     };
-    about_contact(Outcome::Mismatch) || (could_verify && !about_contact(Outcome::Match))
+    // A person checked whom every channel that answered holds nothing about is unverified whatever failed.
+    let person_found_nowhere = !profile.is_company()
+        && verdicts.iter().any(|verdict| verdict.verdict == Verdict::NotFound)
+        && verdicts
+            .iter()
+            .all(|verdict| matches!(verdict.verdict, Verdict::NotFound | Verdict::Unavailable));
+    about_contact(Outcome::Mismatch) || ((could_verify || person_found_nowhere) && !about_contact(Outcome::Match))
+}
+
+fn channel_unavailable(verdicts: &[ChannelVerdict], channel: Channel) -> bool {
+    verdicts
+        .iter()
+        .any(|verdict| verdict.channel == channel && verdict.verdict == Verdict::Unavailable)
 }
 
 /// Whether the adverse media found is corroborated: an authority acted, or two or more reports accuse the subject.
@@ -222,6 +236,8 @@ pub fn assess(flags: &BTreeSet<Flag>, context: RiskContext) -> (RiskLevel, Vec<S
     }
     let weight = |flag: Flag| match flag {
         Flag::IdentityNotFound if context.subject_is_person => 1,
+        // A domain registered this year and no shipments yet are one fact, a new business, counted once.
+        Flag::NoTradeHistory if flags.contains(&Flag::WebsiteRecentlyRegistered) => 0,
         Flag::AdverseMedia if !context.adverse_media_corroborated => 2,
         flag => weight(flag),
     };
@@ -301,6 +317,62 @@ mod tests {
         );
         let flags = set(&[Flag::TradeProfileMismatch, Flag::AddressMismatch]);
         assert_eq!(assess(&flags, RiskContext::default()).0, RiskLevel::High);
+    }
+
+    fn person_verdicts(linkedin: Verdict) -> (SubjectProfile, Vec<ChannelVerdict>) {
+        let request = crate::request::CheckRequest::from_value(&serde_json::json!({
+            "subject": {
+                "kind": "person",
+                "name": "Olena Kovalenko",
+                "country": "UA",
+                "email": "o.kovalenko@grain.example",
+                "contact": {"name": "Olena Kovalenko", "title": "Head of Export Sales at Grain Company LLC"}
+            },
+            "channels": ["search", "linkedin", "facebook"]
+        }))
+        .expect("a valid request");
+        let verdict = |channel: Channel, verdict: Verdict| ChannelVerdict {
+            channel,
+            verdict,
+            reason: String::new(),
+            fields: Vec::new(),
+            flags: Vec::new(),
+            evidence: Vec::new(),
+            calls: Vec::new(),
+            adverse_media: Vec::new(),
+            elapsed_ms: 0,
+            evaluator: "deterministic".into(),
+        };
+        let verdicts = vec![
+            verdict(Channel::Search, Verdict::NotFound),
+            verdict(Channel::Linkedin, linkedin),
+            verdict(Channel::Facebook, Verdict::NotFound),
+        ];
+        (SubjectProfile::new(&request.subject), verdicts)
+    }
+
+    #[test]
+    fn a_person_found_nowhere_is_unverified_and_lacks_a_footprint_only_once_linkedin_was_searched() {
+        let (profile, verdicts) = person_verdicts(Verdict::Unavailable);
+        let flags = cross_channel_flags(&profile, &verdicts);
+        assert!(flags.contains(&Flag::ContactNotVerified), "{flags:?}");
+        assert!(!flags.contains(&Flag::IdentityNotFound), "{flags:?}");
+        let (profile, verdicts) = person_verdicts(Verdict::NotFound);
+        let flags = cross_channel_flags(&profile, &verdicts);
+        assert!(flags.contains(&Flag::ContactNotVerified), "{flags:?}");
+        assert!(flags.contains(&Flag::IdentityNotFound), "{flags:?}");
+    }
+
+    #[test]
+    fn a_new_domain_and_no_trade_yet_count_once_but_beside_another_discrepancy_are_high() {
+        let new_business = set(&[Flag::WebsiteRecentlyRegistered, Flag::NoTradeHistory]);
+        assert_eq!(assess(&new_business, RiskContext::default()).0, RiskLevel::Medium);
+        let with_phone = set(&[
+            Flag::WebsiteRecentlyRegistered,
+            Flag::NoTradeHistory,
+            Flag::PhoneMismatch,
+        ]);
+        assert_eq!(assess(&with_phone, RiskContext::default()).0, RiskLevel::High);
     }
 
     #[test]

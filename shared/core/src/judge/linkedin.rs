@@ -6,7 +6,7 @@ use crate::planner::country_in_location;
 use crate::profile::{SubjectProfile, company_names_compatible};
 use crate::verdict::{Field, Outcome};
 
-use super::{Judgement, compare_website, links_to_subject};
+use super::{Judgement, compare_website, links_to_subject, roles};
 
 pub(super) fn judge(profile: &SubjectProfile, evidence: &Evidence) -> Judgement {
     let mut judgement = Judgement::default();
@@ -167,7 +167,12 @@ fn judge_people(judgement: &mut Judgement, profile: &SubjectProfile, evidence: &
         else {
             continue;
         };
-        if !names::person_names_match(name, person_name) {
+        let is_subject_in_own_script = !profile.is_company()
+            && profile
+                .local_name
+                .as_deref()
+                .is_some_and(|local| names::mentions_person(name, local));
+        if !names::person_names_match(name, person_name) && !is_subject_in_own_script {
             continue;
         }
         // The profile's company field is the current employer; the headline only stands in when it is empty.
@@ -286,7 +291,7 @@ fn claimed_role_contradicted(
         Record::PersonProfile { company, .. } => company.clone().unwrap_or_default(),
         _ => return None,
     };
-    if own_headline.trim().is_empty() || role_words_present(title, &own_headline) {
+    if own_headline.trim().is_empty() || roles::role_words_present(title, &own_headline) {
         return None;
     }
     let holder = evidence.findings.iter().enumerate().position(|(index, finding)| {
@@ -295,11 +300,14 @@ fn claimed_role_contradicted(
                 && !own_company.trim().is_empty()
                 && !names::person_names_match(name, person_name)
                 && company.as_deref().is_some_and(|company| company_names_compatible(company, &own_company, &profile.places))
-                && role_words_present(title, &headline_of(index)))
+                && roles::role_words_present(title, &headline_of(index)))
     });
     let note = if holder.is_some() {
         "another person at the company holds the claimed role, and the person's profile shows another"
-    } else if is_senior_role(title) && is_junior_role(&own_headline) && !is_senior_role(&own_headline) {
+    } else if roles::is_senior_role(title)
+        && roles::is_junior_role(&own_headline)
+        && !roles::is_senior_role(&own_headline)
+    {
         "the person's profile shows a junior role, not the senior one claimed"
     } else {
         return None;
@@ -310,79 +318,6 @@ fn claimed_role_contradicted(
         holder,
         note,
     })
-}
-
-fn role_has_word_starting(role: &str, prefixes: &[&str]) -> bool {
-    crate::matching::text::tokens(role)
-        .iter()
-        .any(|word| prefixes.iter().any(|prefix| word.starts_with(prefix)))
-}
-
-/// Director, head, chief, president, owner, founder, partner, manager, in the languages of trade.
-fn is_senior_role(role: &str) -> bool {
-    const SENIOR: &[&str] = &[
-        "director",
-        "diretor",
-        "directeur",
-        "directrice",
-        "direktor",
-        "direttor",
-        "chief",
-        "ceo",
-        "cfo",
-        "coo",
-        "cto",
-        "president",
-        "vp",
-        "head",
-        "owner",
-        "founder",
-        "fundador",
-        "partner",
-        "socio",
-        "manager",
-        "gerente",
-        "gerant",
-        "leiter",
-        "responsable",
-    ];
-    role_has_word_starting(role, SENIOR)
-}
-
-/// Analyst, assistant, intern, trainee, clerk, junior, in the languages of trade.
-fn is_junior_role(role: &str) -> bool {
-    const JUNIOR: &[&str] = &[
-        "analyst",
-        "analista",
-        "analyste",
-        "assistant",
-        "assistent",
-        "asistente",
-        "intern",
-        "trainee",
-        "estagiari",
-        "becari",
-        "stagiaire",
-        "praktikant",
-        "clerk",
-        "junior",
-    ];
-    role_has_word_starting(role, JUNIOR)
-}
-
-/// Whether every word of a job title stands in a headline, a word's ending aside ("Diretora Comercial" in "Diretor
-/// Comercial na …", "Directrice" in "Directeur").
-fn role_words_present(title: &str, headline: &str) -> bool {
-    let stem = |word: &str| word.chars().take(5).collect::<String>();
-    let headline_stems: Vec<String> = crate::matching::text::tokens(headline)
-        .iter()
-        .map(|word| stem(word))
-        .collect();
-    let title_words: Vec<String> = crate::matching::text::tokens(title)
-        .into_iter()
-        .filter(|word| word.chars().count() > 2)
-        .collect();
-    !title_words.is_empty() && title_words.iter().all(|word| headline_stems.contains(&stem(word)))
 }
 
 fn person_summary(evidence: &Evidence, index: usize) -> String {
@@ -397,39 +332,5 @@ fn person_summary(evidence: &Evidence, index: usize) -> String {
             format!("{name}, {at}")
         }
         _ => String::new(),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_role_matches_across_word_endings_and_seniority_is_read_in_several_languages() {
-        assert!(role_words_present(
-            "Diretora Comercial",
-            "Diretor Comercial na Café Serra Negra"
-        ));
-        assert!(role_words_present("Directrice Export", "Directeur export chez Fabre"));
-        assert!(!role_words_present("Commercial Director", "Export Analyst at Acme"));
-
-        for senior in [
-            "Diretora Comercial",
-            "Head of Procurement",
-            "Gerente de Exportación",
-            "CEO",
-        ] {
-            assert!(is_senior_role(senior), "{senior}");
-        }
-        for junior in [
-            "Analista de Exportação",
-            "Export Assistant",
-            "Sales intern",
-            "Praktikant Einkauf",
-        ] {
-            assert!(is_junior_role(junior), "{junior}");
-            assert!(!is_senior_role(junior), "{junior}");
-        }
-        assert!(!is_junior_role("Export Manager"));
     }
 }

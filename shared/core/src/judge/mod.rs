@@ -6,6 +6,7 @@
 
 mod customs;
 mod linkedin;
+mod roles;
 mod search;
 mod social;
 mod website;

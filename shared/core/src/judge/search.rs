@@ -6,7 +6,7 @@ use crate::matching::{domain, names, signals, text};
 use crate::profile::{SubjectProfile, company_names_compatible};
 use crate::verdict::{AdverseReport, Field, Outcome};
 
-use super::Judgement;
+use super::{Judgement, roles};
 
 pub(super) fn judge(profile: &SubjectProfile, evidence: &Evidence) -> Judgement {
     let mut judgement = Judgement::default();
@@ -83,13 +83,14 @@ pub(super) fn judge(profile: &SubjectProfile, evidence: &Evidence) -> Judgement 
                 );
             }
         } else {
-            if !person_result_is_about_subject(profile, &body) {
+            if !person_result_is_about_subject(profile, url, &body) {
                 continue;
             }
             judgement.mark_relevant(index);
             if let Some((outcome, found)) = employer_in_text(profile, &body) {
                 employer_reports.push((published.clone().unwrap_or_default(), index, outcome, found));
             }
+            compare_role_in_text(&mut judgement, profile, &profile.name, &body, index);
             let own_addresses = addresses_of_person(profile, &body);
             if !own_addresses.is_empty() {
                 super::compare_email(&mut judgement, profile, &own_addresses, index);
@@ -174,7 +175,8 @@ fn shares_subject_phone(profile: &SubjectProfile, snippet: &str) -> bool {
         .any(|found| found == *entered)
 }
 
-/// For a company: a result that names the contact as someone who left it ("formerly export manager at …").
+/// For a company: a result that names the contact as someone who left it ("formerly export manager at …"), or
+/// in another role than the one claimed.
 fn compare_contact_in_text(judgement: &mut Judgement, profile: &SubjectProfile, body: &str, index: usize) {
     let Some(contact) = &profile.contact_name else {
         return;
@@ -187,6 +189,25 @@ fn compare_contact_in_text(judgement: &mut Judgement, profile: &SubjectProfile, 
             Outcome::Mismatch,
             &[index],
             "the result says the contact has left the company",
+        );
+        return;
+    }
+    compare_role_in_text(judgement, profile, contact, body, index);
+}
+
+/// The claimed title of `person` against a result naming them (`roles::role_contradicted_in_text`).
+fn compare_role_in_text(judgement: &mut Judgement, profile: &SubjectProfile, person: &str, body: &str, index: usize) {
+    let Some(title) = profile.contact_title.as_deref() else {
+        return;
+    };
+    if let Some((shown, note)) = roles::role_contradicted_in_text(title, person, body) {
+        judgement.compare(
+            Field::Contact,
+            &format!("{person}, {title}"),
+            &shown,
+            Outcome::Mismatch,
+            &[index],
+            note,
         );
     }
 }
@@ -231,7 +252,7 @@ fn adverse_terms_about_subject(profile: &SubjectProfile, body: &str) -> Vec<&'st
         let names_subject = if profile.is_company() {
             profile.is_mentioned_in(sentence)
         } else {
-            names::mentions_person(sentence, &profile.name)
+            profile.is_person_named_in(sentence)
         };
         if !names_subject {
             continue;
@@ -277,11 +298,14 @@ fn about_a_namesake_abroad(profile: &SubjectProfile, body: &str, companies: &[St
 }
 
 /// A result is about the person checked when it names them and something else ties it to them:
-/// the claimed employer, their job title, or their e-mail domain.
-fn person_result_is_about_subject(profile: &SubjectProfile, body: &str) -> bool {
-    if !names::mentions_person(body, &profile.name) {
+/// the claimed employer, their job title, or their e-mail domain (in an address, or as the site publishing it).
+fn person_result_is_about_subject(profile: &SubjectProfile, url: &str, body: &str) -> bool {
+    if !profile.is_person_named_in(body) {
         return false;
     }
+    let published_by_employer = profile
+        .corporate_email_domain()
+        .is_some_and(|own| domain::same_site(url, own));
     let employer_named = profile
         .employer()
         .is_some_and(|employer| names::mentions_company(body, employer, &[]));
@@ -294,7 +318,7 @@ fn person_result_is_about_subject(profile: &SubjectProfile, body: &str) -> bool 
             .iter()
             .any(|email| domain::same_site(email.rsplit('@').next().unwrap_or(""), own))
     });
-    employer_named || title_named || domain_named
+    published_by_employer || employer_named || title_named || domain_named
 }
 
 /// Whether every content word of a job title ("Export Sales Director") appears in the text.

@@ -26,6 +26,7 @@ pub(super) fn judge_facebook(profile: &SubjectProfile, evidence: &Evidence) -> J
             Record::FacebookPage {
                 url,
                 name,
+                about,
                 website,
                 email,
                 address,
@@ -41,7 +42,12 @@ pub(super) fn judge_facebook(profile: &SubjectProfile, evidence: &Evidence) -> J
                     .is_some_and(|address| located_elsewhere(profile, Some(address)));
                 Some((
                     index,
-                    rank(by_request, linked, profile.is_subject_display_name(name), elsewhere)?,
+                    rank(
+                        by_request,
+                        linked,
+                        names_subject(profile, name, about.as_deref()),
+                        elsewhere,
+                    )?,
                 ))
             }
             _ => None,
@@ -111,6 +117,7 @@ pub(super) fn judge_twitter(profile: &SubjectProfile, evidence: &Evidence) -> Ju
             Record::XAccount {
                 username,
                 name,
+                description,
                 url,
                 location,
                 ..
@@ -120,7 +127,12 @@ pub(super) fn judge_twitter(profile: &SubjectProfile, evidence: &Evidence) -> Ju
                 let elsewhere = located_elsewhere(profile, location.as_deref());
                 Some((
                     index,
-                    rank(by_request, linked, profile.is_subject_display_name(name), elsewhere)?,
+                    rank(
+                        by_request,
+                        linked,
+                        names_subject(profile, name, description.as_deref()),
+                        elsewhere,
+                    )?,
                 ))
             }
             _ => None,
@@ -155,6 +167,19 @@ pub(super) fn judge_twitter(profile: &SubjectProfile, evidence: &Evidence) -> Ju
         compare_email(&mut judgement, profile, &emails, index);
     }
     judgement
+}
+
+/// Whether a profile found by name is the subject's. A person's name is shared by namesakes (a bakery page under
+/// "Fernanda Quispe" is not the export manager María Fernanda Quispe's), so their profile must also name the
+/// employer they claim.
+fn names_subject(profile: &SubjectProfile, name: &str, about: Option<&str>) -> bool {
+    if profile.is_company() {
+        return profile.is_subject_display_name(name);
+    }
+    let employer_named = profile.employer().is_some_and(|employer| {
+        about.is_some_and(|about| crate::matching::names::mentions_company(about, employer, &profile.places))
+    });
+    employer_named && crate::matching::names::person_names_match(name, &profile.name)
 }
 
 /// How strongly a profile is tied to the subject: linking to the subject's own site, named in the request, or
