@@ -9,6 +9,7 @@ use futures::future::join_all;
 use crate::channel::Channel;
 use crate::check::Check;
 use crate::evidence::{Evidence, Finding, Lookup, ProviderCall, ProviderError};
+use crate::flags::Flag;
 use crate::judge::{DETERMINISTIC, judge_channel};
 use crate::llm::{Llm, LlmUsage};
 use crate::planner;
@@ -110,6 +111,9 @@ pub(crate) fn summarize_profiled(
         .flat_map(|verdict| verdict.flags.iter().copied())
         .collect();
     flags.extend(risk::cross_channel_flags(profile, &verdicts));
+    if risk::address_mismatch_only_stale(&verdicts) {
+        flags.remove(&Flag::AddressMismatch);
+    }
     let (risk, risk_reasons) = risk::assess_check(profile, &verdicts, &flags);
     let provider_calls = verdicts
         .iter()

@@ -148,6 +148,7 @@ impl SubjectProfile {
             Some(contact) => split_title(contact.title.as_deref()),
             None => (None, None),
         };
+        let claimed_employer = claimed_employer.map(|employer| text::latin_words_of(&employer));
         let core_tokens = names::core_tokens(&subject.name);
         let core_name = core_tokens.join(" ");
         let distinctive = distinctive_tokens_of(&core_name, &places);
@@ -345,10 +346,16 @@ impl SubjectProfile {
                 .is_some_and(|local| !local.is_empty() && names::core_company_name(name) == local)
     }
 
-    /// Whether a display name names the subject, as a whole or in one of the names it pairs.
+    /// Whether a display name names the subject, as a whole or in one of the names it pairs (by a separator, or
+    /// side by side in two scripts: "Ogasawara Seiki 小笠原精機").
     pub fn is_subject_display_name(&self, name: &str) -> bool {
         let parts: Vec<&str> = display_name_parts(name).collect();
-        self.is_subject_name(name) || (parts.len() > 1 && parts.iter().any(|part| self.is_subject_name(part)))
+        self.is_subject_name(name)
+            || (parts.len() > 1 && parts.iter().any(|part| self.is_subject_name(part)))
+            || parts.iter().any(|part| {
+                text::split_scripts(part)
+                    .is_some_and(|(latin, other)| self.is_subject_name(&latin) || self.is_subject_name(&other))
+            })
     }
 
     /// Whether `name` is the subject's name cut short ("Anadolu Denim" for "Anadolu Denim Tekstil San. ve Tic.
@@ -494,29 +501,40 @@ pub fn company_names_compatible(a: &str, b: &str, places: &[String]) -> bool {
         && longer.iter().filter(|token| !shorter.contains(token)).all(droppable)
 }
 
-/// Splits "Sales Manager at Acme S.r.l." into the title and the employer. After a comma the employer is the last
-/// part, with the legal form the name's own commas split off ("General Manager, Overseas Sales Dept., Kawabata
-/// Valve Mfg. Co., Ltd." → "Kawabata Valve Mfg. Co., Ltd."), since a title may hold commas of its own.
+/// Splits "Sales Manager at Acme S.r.l." into the title and the employer. Between commas, the employer is the
+/// part with a legal form, with the form's own commas ("General Manager, Overseas Sales Dept., Kawabata Valve Mfg.
+/// Co., Ltd." → "Kawabata Valve Mfg. Co., Ltd."; "Managing Director, Mittal Knitwear Exports Pvt. Ltd., Ludhiana"
+/// → "Mittal Knitwear Exports Pvt. Ltd."), since a title and a place may hold commas too; without one, all after
+/// the first comma.
 fn split_title(title: Option<&str>) -> (Option<String>, Option<String>) {
     let Some(title) = title else {
         return (None, None);
     };
     if !title.contains(" at ") && !title.contains(" @ ") {
-        let parts: Vec<&str> = title.split(", ").collect();
-        let employer_from = (1..parts.len())
+        let parts: Vec<&str> = title.split(", ").map(str::trim).collect();
+        let with_form = |from: usize| {
+            let to = (from + 1..parts.len())
+                .take_while(|&next| names::is_only_legal_form(parts[next]))
+                .last()
+                .unwrap_or(from);
+            let name = parts[from..=to].join(", ");
+            names::has_legal_form(&name).then_some(name)
+        };
+        if let Some((from, employer)) = (1..parts.len())
             .rev()
-            .find(|&from| !names::is_only_legal_form(parts[from]));
-        if let Some(from) = employer_from {
-            let employer = parts[from..].join(", ");
-            if !employer.trim().is_empty() {
-                return (
-                    Some(parts[..from].join(", ").trim().to_string()),
-                    Some(employer.trim().to_string()),
-                );
-            }
+            .find_map(|from| with_form(from).map(|name| (from, name)))
+        {
+            return (Some(parts[..from].join(", ")), Some(employer));
+        }
+        // "Individual entrepreneur (IP Volkov A.S.), wholesale truck parts": the company named in parentheses.
+        if let Some((role, employer)) = parts[0].split_once('(').and_then(|(role, rest)| {
+            let inside = rest.split_once(')')?.0.trim();
+            names::has_legal_form(inside).then(|| (role.trim(), inside))
+        }) {
+            return (Some(role.to_string()), Some(employer.to_string()));
         }
     }
-    for separator in [" at ", " @ ", " - ", " | ", " bei ", " chez ", " presso "] {
+    for separator in [" at ", " @ ", ", ", " - ", " | ", " bei ", " chez ", " presso "] {
         if let Some((role, employer)) = title.split_once(separator) {
             let employer = employer.trim();
             if !employer.is_empty() {
@@ -545,6 +563,23 @@ mod tests {
                 Some("General Manager, Overseas Sales Dept.".into()),
                 Some("Kawabata Valve Mfg. Co., Ltd.".into())
             )
+        );
+        assert_eq!(
+            split_title(Some("Managing Director, Mittal Knitwear Exports Pvt. Ltd., Ludhiana")),
+            (
+                Some("Managing Director".into()),
+                Some("Mittal Knitwear Exports Pvt. Ltd.".into())
+            )
+        );
+        assert_eq!(
+            split_title(Some("Procurement Manager, Asempa Cocoa (Tema)")),
+            (Some("Procurement Manager".into()), Some("Asempa Cocoa (Tema)".into()))
+        );
+        assert_eq!(
+            split_title(Some(
+                "Individual entrepreneur (IP Volkov A.S.), wholesale truck parts, Yekaterinburg"
+            )),
+            (Some("Individual entrepreneur".into()), Some("IP Volkov A.S.".into()))
         );
         assert_eq!(
             split_title(Some("Export Manager")),

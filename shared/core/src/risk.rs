@@ -78,6 +78,33 @@ pub fn cross_channel_flags(profile: &SubjectProfile, verdicts: &[ChannelVerdict]
     flags
 }
 
+/// Whether the only channels contradicting the address are the subject's own social pages (they link to the
+/// entered website) while that website shows the entered address: a page's address field left behind by a move,
+/// not a discrepancy. A clone site agrees with the request too, but the real company's pages link elsewhere.
+pub fn address_mismatch_only_stale(verdicts: &[ChannelVerdict]) -> bool {
+    let has = |verdict: &ChannelVerdict, field: Field, outcome: Outcome| {
+        verdict
+            .fields
+            .iter()
+            .any(|found| found.field == field && found.outcome == outcome)
+    };
+    let site_agrees = verdicts
+        .iter()
+        .any(|verdict| verdict.channel == Channel::Website && has(verdict, Field::Address, Outcome::Match));
+    let contradicting: Vec<&ChannelVerdict> = verdicts
+        .iter()
+        .filter(|verdict| has(verdict, Field::Address, Outcome::Mismatch))
+        .collect();
+    site_agrees
+        && !contradicting.is_empty()
+        && contradicting.iter().all(|verdict| {
+            matches!(
+                verdict.channel,
+                Channel::Facebook | Channel::Twitter | Channel::Linkedin
+            ) && has(verdict, Field::Website, Outcome::Match)
+        })
+}
+
 /// Whether the entered website or e-mail domain imitates a domain the channels show as the company's own
 /// (`domain::is_look_alike`): the mark of an impersonator, who copies everything else.
 pub fn look_alike_domain_entered(profile: &SubjectProfile, verdicts: &[ChannelVerdict]) -> bool {
@@ -238,6 +265,8 @@ pub fn assess(flags: &BTreeSet<Flag>, context: RiskContext) -> (RiskLevel, Vec<S
         Flag::IdentityNotFound if context.subject_is_person => 1,
         // A domain registered this year and no shipments yet are one fact, a new business, counted once.
         Flag::NoTradeHistory if flags.contains(&Flag::WebsiteRecentlyRegistered) => 0,
+        // Free mail is never on the company's domain: the mismatch adds only what a foreign domain adds beyond it.
+        Flag::EmailDomainMismatch if flags.contains(&Flag::FreeEmailDomain) => 1,
         Flag::AdverseMedia if !context.adverse_media_corroborated => 2,
         flag => weight(flag),
     };
@@ -307,6 +336,8 @@ mod tests {
     fn free_mail_with_a_foreign_phone_is_the_impersonation_pattern() {
         let flags = set(&[Flag::FreeEmailDomain, Flag::EmailDomainMismatch, Flag::PhoneMismatch]);
         assert_eq!(assess(&flags, RiskContext::default()).0, RiskLevel::High);
+        let free_mail_alone = set(&[Flag::FreeEmailDomain, Flag::EmailDomainMismatch]);
+        assert_eq!(assess(&free_mail_alone, RiskContext::default()).0, RiskLevel::Medium);
     }
 
     #[test]
@@ -349,6 +380,37 @@ mod tests {
             verdict(Channel::Facebook, Verdict::NotFound),
         ];
         (SubjectProfile::new(&request.subject), verdicts)
+    }
+
+    #[test]
+    fn an_own_pages_old_address_is_stale_when_the_site_shows_the_entered_one_but_a_strangers_is_not() {
+        let with = |channel: Channel, fields: &[(Field, Outcome)]| ChannelVerdict {
+            channel,
+            fields: fields
+                .iter()
+                .map(|(field, outcome)| crate::verdict::FieldComparison {
+                    field: *field,
+                    entered: String::new(),
+                    found: String::new(),
+                    outcome: *outcome,
+                    evidence: Vec::new(),
+                    note: String::new(),
+                })
+                .collect(),
+            ..person_verdicts(Verdict::Consistent).1.remove(0)
+        };
+        let site = with(Channel::Website, &[(Field::Address, Outcome::Match)]);
+        let own_page = with(
+            Channel::Facebook,
+            &[(Field::Address, Outcome::Mismatch), (Field::Website, Outcome::Match)],
+        );
+        let strangers_page = with(
+            Channel::Facebook,
+            &[(Field::Address, Outcome::Mismatch), (Field::Website, Outcome::Mismatch)],
+        );
+        assert!(address_mismatch_only_stale(&[site.clone(), own_page.clone()]));
+        assert!(!address_mismatch_only_stale(&[site.clone(), strangers_page]));
+        assert!(!address_mismatch_only_stale(&[own_page]));
     }
 
     #[test]

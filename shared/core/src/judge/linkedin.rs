@@ -156,6 +156,12 @@ fn judge_people(judgement: &mut Judgement, profile: &SubjectProfile, evidence: &
     let mut same_title_elsewhere = None;
     // A same-name profile that names the company as a past employer ("ex-Kanem Agro") is the contact, gone.
     let mut former_employee = None;
+    let mail_owner = if profile.is_company() {
+        foreign_mail_domain_owner(profile, evidence)
+    } else {
+        None
+    };
+    let mut at_mail_owner = None;
     for (index, finding) in evidence.findings.iter().enumerate() {
         let Record::PersonProfile {
             url,
@@ -198,6 +204,14 @@ fn judge_people(judgement: &mut Judgement, profile: &SubjectProfile, evidence: &
         });
         if left_employer && !works_for_employer && former_employee.is_none() {
             former_employee = Some(index);
+        }
+        let works_for_mail_owner = mail_owner.as_deref().is_some_and(|owner| {
+            company
+                .as_deref()
+                .is_some_and(|company| company_names_compatible(company, owner, &[]))
+        });
+        if works_for_mail_owner && !works_for_employer && at_mail_owner.is_none() {
+            at_mail_owner = Some(index);
         }
         if identified.contains(&normalize_profile_url(url)) {
             by_request = Some(index);
@@ -244,11 +258,15 @@ fn judge_people(judgement: &mut Judgement, profile: &SubjectProfile, evidence: &
                 contradiction.note,
             );
         }
-    } else if let Some(index) = by_request.or(former_employee).or(if profile.is_company() {
-        None
-    } else {
-        same_title_elsewhere
-    }) {
+    } else if let Some(index) = by_request
+        .or(former_employee)
+        .or(at_mail_owner)
+        .or(if profile.is_company() {
+            None
+        } else {
+            same_title_elsewhere
+        })
+    {
         judgement.mark_relevant(index);
         judgement.compare(
             field,
@@ -259,6 +277,26 @@ fn judge_people(judgement: &mut Judgement, profile: &SubjectProfile, evidence: &
             "the person's profile shows another employer",
         );
     }
+}
+
+/// The company whose LinkedIn page is at the entered e-mail's domain, when that domain is not the subject's own
+/// site: a contact working there writes for another company ("arewa.export@apexglobalcommodities.example").
+fn foreign_mail_domain_owner(profile: &SubjectProfile, evidence: &Evidence) -> Option<String> {
+    let mail = profile.corporate_email_domain()?;
+    let website = profile.website.as_deref()?;
+    if crate::matching::domain::same_site(website, mail) {
+        return None;
+    }
+    evidence.findings.iter().find_map(|finding| match &finding.record {
+        Record::CompanyProfile {
+            name,
+            website: Some(page_site),
+            ..
+        } if crate::matching::domain::same_site(page_site, mail) && !profile.is_subject_display_name(name) => {
+            Some(name.clone())
+        }
+        _ => None,
+    })
 }
 
 /// How the person's own profile at the company contradicts the role claimed for them.

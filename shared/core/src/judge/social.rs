@@ -58,6 +58,7 @@ pub(super) fn judge_facebook(profile: &SubjectProfile, evidence: &Evidence) -> J
     judgement.mark_relevant(index);
     let Record::FacebookPage {
         name,
+        about,
         address,
         phone,
         website,
@@ -74,6 +75,15 @@ pub(super) fn judge_facebook(profile: &SubjectProfile, evidence: &Evidence) -> J
     compare_name(&mut judgement, profile, name, linked, index);
     compare_website(&mut judgement, profile, website.as_deref(), index);
     if let (Some(entered), Some(found)) = (&profile.address, address) {
+        // A page's own text announcing a move ("we have moved to …") outdates its address field.
+        let announced = about
+            .as_deref()
+            .into_iter()
+            .flat_map(address::addresses_in)
+            .find(|announced| {
+                address::compare_addresses(entered, announced, profile.country.as_deref()).outcome == Outcome::Match
+            });
+        let found = announced.as_ref().unwrap_or(found);
         let comparison = address::compare_addresses(entered, found, profile.country.as_deref());
         judgement.compare(
             Field::Address,

@@ -890,6 +890,11 @@ fn compare_words(entered: &AddressParts, found: &AddressParts) -> AddressCompari
                 distinctive.len()
             ),
         ),
+        // A found address with more words than the entered one (the company's name before it, on a contact page)
+        // agrees when it holds every word of the entered one, a shared number and the same postal code.
+        (false, true) if postal_agrees(entered, found) && entered_words_all_in(entered, found) => {
+            AddressComparison::new(Outcome::Match, "the found address holds every word of the entered one")
+        }
         (false, true) => AddressComparison::new(Outcome::Inconclusive, "streets differ but a number agrees"),
         (false, false) => AddressComparison::new(
             Outcome::Mismatch,
@@ -899,6 +904,11 @@ fn compare_words(entered: &AddressParts, found: &AddressParts) -> AddressCompari
             ),
         ),
     }
+}
+
+fn entered_words_all_in(entered: &AddressParts, found: &AddressParts) -> bool {
+    let mut distinctive = entered.distinctive_words().peekable();
+    distinctive.peek().is_some() && distinctive.all(|(_, word)| word_present(word, &found.words))
 }
 
 /// A found address that names only places (city, district, region). It matches when the entered address
@@ -1005,6 +1015,16 @@ mod tests {
 
     fn outcome(entered: &str, found: &str, country: Option<&str>) -> Outcome {
         compare_addresses(entered, found, country).outcome
+    }
+
+    #[test]
+    fn a_contact_page_address_led_by_the_company_name_agrees() {
+        let found = "Van der Meulen Bloembollen B.V. Zandslootweg 14 2181 AE Hillegom Nederland";
+        let comparison = compare_addresses("Zandslootweg 14, 2181 AE Hillegom", found, Some("NL"));
+        assert_eq!(comparison.outcome, Outcome::Match, "{}", comparison.note);
+        let elsewhere = "Van der Meulen Bloembollen B.V. Heereweg 14 2181 AE Lisse Nederland";
+        let comparison = compare_addresses("Zandslootweg 14, 2181 AE Hillegom", elsewhere, Some("NL"));
+        assert_ne!(comparison.outcome, Outcome::Match, "{}", comparison.note);
     }
 
     #[test]

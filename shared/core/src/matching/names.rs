@@ -644,6 +644,12 @@ fn strip_legal_forms(mut name_tokens: Vec<String>) -> Vec<String> {
     }
 }
 
+/// Whether a company name carries a legal form ("Mittal Knitwear Exports Pvt. Ltd.", "杭州绿叶茶业有限公司").
+pub fn has_legal_form(name: &str) -> bool {
+    let name_tokens = tokens(name);
+    strip_legal_forms(name_tokens.clone()) != name_tokens
+}
+
 /// Whether `text` is nothing but a legal form ("Ltd.", "Co., Ltd", "GmbH"): the tail of a name a comma split off.
 pub fn is_only_legal_form(text: &str) -> bool {
     let text_tokens = tokens(text);

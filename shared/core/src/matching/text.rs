@@ -158,6 +158,34 @@ pub fn is_latin(text: &str) -> bool {
     latin >= other
 }
 
+/// The words of `text` in Latin script when it also has words in another ("Ningbo Haishun Kitchenware Co., Ltd.
+/// 宁波海顺厨具有限公司" → "Ningbo Haishun Kitchenware Co., Ltd."), so a name given in two scripts compares with
+/// sources that give one; otherwise `text` as it is.
+pub fn latin_words_of(text: &str) -> String {
+    split_scripts(text).map_or_else(|| text.to_string(), |(latin, _)| latin)
+}
+
+/// A name written in Latin and in another script side by side, as its Latin words and its other words
+/// ("Ogasawara Seiki 小笠原精機" → "Ogasawara Seiki", "小笠原精機"); `None` when it is in one script.
+pub fn split_scripts(text: &str) -> Option<(String, String)> {
+    let is_other_script = |c: char| c.is_alphabetic() && !c.is_ascii_alphabetic() && !is_latin_letter(c);
+    let (other, latin): (Vec<&str>, Vec<&str>) = text
+        .split_whitespace()
+        .partition(|word| word.chars().any(is_other_script));
+    let has_latin_word = latin
+        .iter()
+        .any(|word| word.chars().any(|c| c.is_ascii_alphabetic() || is_latin_letter(c)));
+    if other.is_empty() || !has_latin_word {
+        return None;
+    }
+    let trimmed = |part: Vec<&str>| {
+        part.join(" ")
+            .trim_matches(|c: char| c.is_whitespace() || matches!(c, '(' | ')' | '（' | '）' | '/' | '|' | '-' | '–'))
+            .to_string()
+    };
+    Some((trimmed(latin), trimmed(other)))
+}
+
 /// Whether a character is Han or Japanese kana (scripts written without spaces between words).
 pub fn is_cjk(c: char) -> bool {
     matches!(c as u32,
@@ -323,6 +351,24 @@ fn native_digit(c: char) -> Option<char> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_name_in_two_scripts_keeps_its_latin_words() {
+        assert_eq!(
+            latin_words_of("Ningbo Haishun Kitchenware Co., Ltd. 宁波海顺厨具有限公司"),
+            "Ningbo Haishun Kitchenware Co., Ltd."
+        );
+        assert_eq!(
+            latin_words_of("Prychornomorska Grain Company LLC (ТОВ «Причорноморська зернова компанія»)"),
+            "Prychornomorska Grain Company LLC"
+        );
+        assert_eq!(latin_words_of("Hoàng Long Seafood"), "Hoàng Long Seafood");
+        assert_eq!(
+            split_scripts("Ogasawara Seiki 小笠原精機"),
+            Some(("Ogasawara Seiki".to_string(), "小笠原精機".to_string()))
+        );
+        assert_eq!(latin_words_of("宁波海顺厨具有限公司"), "宁波海顺厨具有限公司");
+    }
 
     #[test]
     fn folding_unifies_case_width_and_latin_diacritics() {
