@@ -144,11 +144,11 @@ impl SubjectProfile {
         let country = subject.country.as_ref().map(|code| code.as_str().to_string());
         let places = places_of(subject);
         let email_domain = subject.email.as_ref().map(|email| email.domain().to_string());
+        // A title given in two scripts is read in Latin, as most sources give the employer.
         let (contact_title, claimed_employer) = match &subject.contact {
-            Some(contact) => split_title(contact.title.as_deref()),
+            Some(contact) => split_title(contact.title.as_deref().map(text::latin_words_of).as_deref()),
             None => (None, None),
         };
-        let claimed_employer = claimed_employer.map(|employer| text::latin_words_of(&employer));
         let core_tokens = names::core_tokens(&subject.name);
         let core_name = core_tokens.join(" ");
         let distinctive = distinctive_tokens_of(&core_name, &places);

@@ -1,7 +1,7 @@
 //! LinkedIn: the company page (name, website, headquarters) and the people — the contact, or the person checked.
 
 use crate::evidence::{Evidence, Lookup, Record};
-use crate::matching::{address, names};
+use crate::matching::{address, domain, names};
 use crate::planner::country_in_location;
 use crate::profile::{SubjectProfile, company_names_compatible};
 use crate::verdict::{Field, Outcome};
@@ -205,10 +205,14 @@ fn judge_people(judgement: &mut Judgement, profile: &SubjectProfile, evidence: &
         if left_employer && !works_for_employer && former_employee.is_none() {
             former_employee = Some(index);
         }
-        let works_for_mail_owner = mail_owner.as_deref().is_some_and(|owner| {
-            company
-                .as_deref()
-                .is_some_and(|company| company_names_compatible(company, owner, &[]))
+        let works_for_mail_owner = mail_owner.as_ref().is_some_and(|(mail, owner)| {
+            company.as_deref().is_some_and(|company| {
+                !profile.is_subject_display_name(company)
+                    && (owner
+                        .as_deref()
+                        .is_some_and(|owner| company_names_compatible(company, owner, &[]))
+                        || name_spells_domain(company, mail))
+            })
         });
         if works_for_mail_owner && !works_for_employer && at_mail_owner.is_none() {
             at_mail_owner = Some(index);
@@ -279,24 +283,35 @@ fn judge_people(judgement: &mut Judgement, profile: &SubjectProfile, evidence: &
     }
 }
 
-/// The company whose LinkedIn page is at the entered e-mail's domain, when that domain is not the subject's own
-/// site: a contact working there writes for another company ("arewa.export@apexglobalcommodities.example").
-fn foreign_mail_domain_owner(profile: &SubjectProfile, evidence: &Evidence) -> Option<String> {
+/// The entered e-mail's domain when it is not the subject's own site, with the company whose LinkedIn page is
+/// at it if one was found: a contact working for that company writes for it, not for the subject
+/// ("arewa.export@apexglobalcommodities.example").
+fn foreign_mail_domain_owner(profile: &SubjectProfile, evidence: &Evidence) -> Option<(String, Option<String>)> {
     let mail = profile.corporate_email_domain()?;
     let website = profile.website.as_deref()?;
-    if crate::matching::domain::same_site(website, mail) {
+    if domain::same_site(website, mail) {
         return None;
     }
-    evidence.findings.iter().find_map(|finding| match &finding.record {
+    let owner = evidence.findings.iter().find_map(|finding| match &finding.record {
         Record::CompanyProfile {
             name,
             website: Some(page_site),
             ..
-        } if crate::matching::domain::same_site(page_site, mail) && !profile.is_subject_display_name(name) => {
-            Some(name.clone())
-        }
+        } if domain::same_site(page_site, mail) && !profile.is_subject_display_name(name) => Some(name.clone()),
         _ => None,
-    })
+    });
+    Some((mail.to_string(), owner))
+}
+
+/// Whether a company's name, less its legal form, spells a domain's name ("Apex Global Commodities Ltd" for
+/// apexglobalcommodities.example).
+fn name_spells_domain(name: &str, mail_domain: &str) -> bool {
+    let Some(registrable) = domain::registrable_domain(mail_domain) else {
+        return false;
+    };
+    let label = registrable.split('.').next().unwrap_or_default().replace('-', "");
+    let core = names::core_tokens(name).concat();
+    core.chars().count() >= 6 && label == core
 }
 
 /// How the person's own profile at the company contradicts the role claimed for them.
@@ -370,5 +385,27 @@ fn person_summary(evidence: &Evidence, index: usize) -> String {
             format!("{name}, {at}")
         }
         _ => String::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_company_name_spells_its_own_domain_only() {
+        assert!(name_spells_domain(
+            "Apex Global Commodities Ltd",
+            "apexglobalcommodities.example"
+        ));
+        assert!(name_spells_domain(
+            "Apex Global Commodities",
+            "apex-global-commodities.com"
+        ));
+        assert!(!name_spells_domain(
+            "Apex Global Trading Ltd",
+            "apexglobalcommodities.example"
+        ));
+        assert!(!name_spells_domain("Apex Ltd", "apex.com"), "too short to tell");
     }
 }
