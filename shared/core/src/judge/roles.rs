@@ -9,16 +9,19 @@ use crate::matching::{names, signals};
 /// senior and their role junior. The sentence naming them is returned.
 pub(super) fn role_contradicted_in_text(title: &str, person: &str, text: &str) -> Option<(String, &'static str)> {
     let sentences = signals::sentences(text);
-    let own = sentences
+    let naming: Vec<bool> = sentences
         .iter()
-        .find(|sentence| names::mentions_person(sentence, person))?;
+        .map(|sentence| names::mentions_person(sentence, person))
+        .collect();
+    let own = sentences[naming.iter().position(|named| *named)?];
     let shows_a_role = is_senior_role(own) || is_junior_role(own);
     if !shows_a_role || role_words_present(title, own) {
         return None;
     }
     let held_by_another = sentences
         .iter()
-        .any(|sentence| !names::mentions_person(sentence, person) && role_words_present(title, sentence));
+        .zip(&naming)
+        .any(|(sentence, named)| !named && role_words_present(title, sentence));
     let note = if held_by_another {
         "the text gives the claimed role to someone else, and the person another"
     } else if is_senior_role(title) && is_junior_role(own) && !is_senior_role(own) {

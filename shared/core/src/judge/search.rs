@@ -43,6 +43,7 @@ pub(super) fn judge(profile: &SubjectProfile, evidence: &Evidence) -> Judgement 
                 "{} names another company at the subject's telephone number",
                 Evidence::finding_id(evidence.channel, index)
             ));
+            compare_mail_of_another_company(&mut judgement, profile, snippet, index);
         } else if profile.is_company() {
             if !mentioned {
                 continue;
@@ -161,6 +162,35 @@ fn addresses_of_person(profile: &SubjectProfile, body: &str) -> Vec<String> {
         .collect()
 }
 
+/// A result naming another company at the subject's telephone number that also publishes mail on the entered
+/// corporate domain (not the entered website's): the entered phone and mail are that company's contact channels,
+/// not the subject's ("Apex Global Commodities Ltd … Tel: +234 809 552 3318. Email: trade@apexglobalcommodities…").
+fn compare_mail_of_another_company(judgement: &mut Judgement, profile: &SubjectProfile, snippet: &str, index: usize) {
+    let (Some(entered), Some(mail_domain)) = (profile.email.as_deref(), profile.corporate_email_domain()) else {
+        return;
+    };
+    if profile
+        .website
+        .as_deref()
+        .is_some_and(|website| domain::same_site(website, mail_domain))
+    {
+        return;
+    }
+    if let Some(published) = domain::emails_in(snippet)
+        .into_iter()
+        .find(|email| domain::same_site(email.rsplit('@').next().unwrap_or_default(), mail_domain))
+    {
+        judgement.compare(
+            Field::Email,
+            entered,
+            &published,
+            Outcome::Mismatch,
+            &[index],
+            "another company publishes the entered phone and mail domain as its own",
+        );
+    }
+}
+
 /// Whether the result gives the subject's telephone number (compared as E.164).
 fn shares_subject_phone(profile: &SubjectProfile, snippet: &str) -> bool {
     let Some(entered) = &profile.phone_e164 else {
@@ -181,7 +211,10 @@ fn compare_contact_in_text(judgement: &mut Judgement, profile: &SubjectProfile, 
     let Some(contact) = &profile.contact_name else {
         return;
     };
-    if names::mentions_person(body, contact) && named_as_former(body, &profile.name) {
+    if !names::mentions_person(body, contact) {
+        return;
+    }
+    if named_as_former(body, &profile.name) {
         judgement.compare(
             Field::Contact,
             contact,

@@ -75,20 +75,27 @@ pub(super) fn judge_facebook(profile: &SubjectProfile, evidence: &Evidence) -> J
     compare_name(&mut judgement, profile, name, linked, index);
     compare_website(&mut judgement, profile, website.as_deref(), index);
     if let (Some(entered), Some(found)) = (&profile.address, address) {
+        let mut comparison = address::compare_addresses(entered, found, profile.country.as_deref());
+        let mut found = found.clone();
         // A page's own text announcing a move ("we have moved to …") outdates its address field.
-        let announced = about
-            .as_deref()
-            .into_iter()
-            .flat_map(address::addresses_in)
-            .find(|announced| {
-                address::compare_addresses(entered, announced, profile.country.as_deref()).outcome == Outcome::Match
-            });
-        let found = announced.as_ref().unwrap_or(found);
-        let comparison = address::compare_addresses(entered, found, profile.country.as_deref());
+        if comparison.outcome == Outcome::Mismatch
+            && let Some((announced, agreeing)) = about
+                .as_deref()
+                .into_iter()
+                .flat_map(address::addresses_in)
+                .map(|announced| {
+                    let agreeing = address::compare_addresses(entered, &announced, profile.country.as_deref());
+                    (announced, agreeing)
+                })
+                .find(|(_, agreeing)| agreeing.outcome == Outcome::Match)
+        {
+            found = announced;
+            comparison = agreeing;
+        }
         judgement.compare(
             Field::Address,
             entered,
-            found,
+            &found,
             comparison.outcome,
             &[index],
             comparison.note,
