@@ -223,6 +223,76 @@ pub struct RiskContext {
     /// The subject claims a trade role and its customs records all predate the recency window: an active trader
     /// with no recent trade needs proof of current operations, whatever else agrees.
     pub trade_dormant: bool,
+    /// The subject's own shipments go to or come from a country under comprehensive sanctions, or are routed to
+    /// a sanctioned destination through a third country (`sanctioned_trade`).
+    pub sanctioned_trade: bool,
+    /// The subject claims broker-chain commodities its customs do not show (`commodity_offer_unlike_its_trade`).
+    pub commodity_offer: bool,
+}
+
+/// Countries under United Nations sanctions whose trade the US and the EU restrict across the board: a shipment to
+/// or from one needs a licence or is prohibited, whoever the counterparty is.
+const EMBARGOED_COUNTRIES: &[&str] = &["IR", "KP"];
+/// Destinations whose imports of many goods the EU and the US prohibit, and to which goods are diverted through
+/// third countries: a shipment consigned elsewhere but routed to one is the evasion pattern.
+const DIVERSION_DESTINATIONS: &[&str] = &["RU", "BY", "IR", "KP"];
+
+/// Words of a shipment's description that name where goods really go, beyond the consignee.
+static ROUTING: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+    regex::Regex::new(r"(?i)\b(?:final\s+(?:destination|consignee)|ultimate\s+consignee|end[\s-]user|notify(?:\s+party)?|transit\s+via|re-?export(?:ed)?\s+to)\b")
+        .expect("routing pattern compiles")
+});
+
+/// Whether customs show the subject's own shipments (those the customs judge found to be the subject's) to or from
+/// an embargoed country other than its own, or consigned to a third country but routed (final destination, final
+/// consignee, notify party) to a diversion destination.
+pub fn sanctioned_trade(profile: &SubjectProfile, verdicts: &[ChannelVerdict]) -> bool {
+    let own_country = profile.country.as_deref();
+    verdicts
+        .iter()
+        .filter(|verdict| verdict.channel == Channel::Customs)
+        .flat_map(|verdict| verdict.evidence.iter())
+        .filter(|evidence| evidence.relevant)
+        .any(|evidence| match &evidence.finding.record {
+            crate::evidence::Record::Shipment {
+                shipper_country,
+                consignee_country,
+                description,
+                ..
+            } => {
+                let embargoed = [shipper_country, consignee_country]
+                    .into_iter()
+                    .flatten()
+                    .any(|country| {
+                        EMBARGOED_COUNTRIES.contains(&country.as_str()) && Some(country.as_str()) != own_country
+                    });
+                let diverted = ROUTING.is_match(description)
+                    && crate::countries::mentioned_in(description).iter().any(|country| {
+                        DIVERSION_DESTINATIONS.contains(country)
+                            && Some(*country) != consignee_country.as_deref()
+                            && Some(*country) != own_country
+                    });
+                embargoed || diverted
+            }
+            _ => false,
+        })
+}
+
+/// Bulk commodities sold through broker chains under ICPO / FCO / SBLC terms (ICUMSA 45 sugar, EN590 diesel, JP54
+/// jet fuel …): the stock of advance-fee offers. Claimed by a company whose customs show other goods, they are the
+/// fraud, not a line of business.
+static BROKER_CHAIN_COMMODITIES: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+    regex::Regex::new(r"(?i)\bicumsa\s*45\b|\ben\s*590\b|\bjp\s*54\b|\bjet\s*a-?1\b|\bd2\s+(?:diesel|gas\s*oil)\b|\bmazut\b|\b(?:icpo|sblc|mt\s*760)\b")
+        .expect("commodity pattern compiles")
+});
+
+/// Whether the subject claims broker-chain commodities and customs contradict its line of business.
+pub fn commodity_offer_unlike_its_trade(profile: &SubjectProfile, flags: &BTreeSet<Flag>) -> bool {
+    flags.contains(&Flag::TradeProfileMismatch)
+        && profile
+            .products
+            .iter()
+            .any(|product| BROKER_CHAIN_COMMODITIES.is_match(product))
 }
 
 /// The risk level the rules give a check with these verdicts and flags.
@@ -236,6 +306,8 @@ pub fn assess_check(
         subject_is_person: !profile.is_company(),
         look_alike_domain: look_alike_domain_entered(profile, verdicts),
         own_mail_elsewhere: own_mail_elsewhere(profile, verdicts),
+        sanctioned_trade: sanctioned_trade(profile, verdicts),
+        commodity_offer: commodity_offer_unlike_its_trade(profile, flags),
         trade_dormant: verdicts.iter().any(|verdict| {
             verdict
                 .fields
@@ -260,6 +332,13 @@ pub fn assess(flags: &BTreeSet<Flag>, context: RiskContext) -> (RiskLevel, Vec<S
     }
     if context.own_mail_elsewhere {
         severe.push("an e-mail domain other than the one the subject's own mail is published on");
+    }
+    if context.sanctioned_trade {
+        severe.push("shipments to or from a country under comprehensive sanctions, or routed to a sanctioned destination through a third country");
+    }
+    if context.commodity_offer {
+        severe
+            .push("broker-chain commodities (ICUMSA 45, EN590 …) claimed by a company whose customs show other goods");
     }
     let weight = |flag: Flag| match flag {
         Flag::IdentityNotFound if context.subject_is_person => 1,
@@ -411,6 +490,32 @@ mod tests {
         assert!(address_mismatch_only_stale(&[site.clone(), own_page.clone()]));
         assert!(!address_mismatch_only_stale(&[site.clone(), strangers_page]));
         assert!(!address_mismatch_only_stale(&[own_page]));
+    }
+
+    #[test]
+    fn sanctioned_trade_or_a_commodity_offer_is_high_alone() {
+        for context in [
+            RiskContext {
+                sanctioned_trade: true,
+                ..RiskContext::default()
+            },
+            RiskContext {
+                commodity_offer: true,
+                ..RiskContext::default()
+            },
+        ] {
+            assert_eq!(assess(&BTreeSet::new(), context).0, RiskLevel::High);
+        }
+    }
+
+    #[test]
+    fn goods_routed_to_russia_through_a_third_country_are_found_in_the_description() {
+        assert!(ROUTING.is_match("BALL BEARINGS 6200 SERIES, FINAL DESTINATION RUSSIAN FEDERATION"));
+        assert!(crate::countries::mentioned_in("FINAL DESTINATION RUSSIAN FEDERATION").contains(&"RU"));
+        assert!(!ROUTING.is_match("CANNED PINEAPPLE SLICES"));
+        assert!(BROKER_CHAIN_COMMODITIES.is_match("ICUMSA 45 refined white cane sugar"));
+        assert!(BROKER_CHAIN_COMMODITIES.is_match("EN590 10 ppm ULSD diesel"));
+        assert!(!BROKER_CHAIN_COMMODITIES.is_match("refined white sugar, 50 kg bags"));
     }
 
     #[test]

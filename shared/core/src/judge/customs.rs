@@ -295,6 +295,23 @@ fn compare_goods(judgement: &mut Judgement, profile: &SubjectProfile, parties: &
         .iter()
         .map(|party| format!("{} {}", party.hs_code.unwrap_or("?"), party.description))
         .collect();
+    let claimed_line = |party: &&Party<'_>| matching.contains(&party.index) || same_line.contains(&party.index);
+    if let Some(latest_other) = switched_to_other_goods(parties, claimed_line) {
+        let found: Vec<String> = latest_other
+            .iter()
+            .filter_map(|index| parties.iter().find(|party| party.index == *index))
+            .map(|party| format!("{} {}", party.hs_code.unwrap_or("?"), party.description))
+            .collect();
+        judgement.compare(
+            Field::LineOfBusiness,
+            &claimed,
+            &found.join("; "),
+            Outcome::Mismatch,
+            &latest_other,
+            "the latest shipments are other goods: the claimed trade stopped and another took its place",
+        );
+        return;
+    }
     if !matching.is_empty() {
         let note = format!(
             "{} of {} shipments under the claimed goods",
@@ -335,6 +352,24 @@ fn compare_goods(judgement: &mut Judgement, profile: &SubjectProfile, parties: &
             note,
         );
     }
+}
+
+/// Shipments of other goods the subject's latest trade consists of, when it switched: its latest three shipments
+/// (at least) fall outside the claimed goods, and the claimed goods last shipped over half a year before the
+/// latest shipment. A trade that changed (deli foods to e-scooters) is not the trade claimed.
+fn switched_to_other_goods(parties: &[Party<'_>], claimed_line: impl Fn(&&Party<'_>) -> bool) -> Option<Vec<usize>> {
+    const LATEST: usize = 3;
+    const SWITCH_DAYS: i64 = 182;
+    let mut dated: Vec<&Party<'_>> = parties.iter().filter(|party| party.date.is_some()).collect();
+    dated.sort_by_key(|party| std::cmp::Reverse(party.date));
+    let latest_date = dated.first()?.date?;
+    let last_claimed = dated.iter().find(|party| claimed_line(party))?.date?;
+    let since_switch: Vec<usize> = dated
+        .iter()
+        .take_while(|party| !claimed_line(party))
+        .map(|party| party.index)
+        .collect();
+    (since_switch.len() >= LATEST && (latest_date - last_claimed).num_days() > SWITCH_DAYS).then_some(since_switch)
 }
 
 fn claimed_goods(profile: &SubjectProfile) -> String {
@@ -388,6 +423,39 @@ mod tests {
             findings,
             ..Evidence::empty(Channel::Customs)
         }
+    }
+
+    fn line_of_business(judgement: &Judgement) -> Vec<Outcome> {
+        judgement
+            .fields
+            .iter()
+            .filter(|field| field.field == Field::LineOfBusiness)
+            .map(|field| field.outcome)
+            .collect()
+    }
+
+    #[test]
+    fn a_trade_that_switched_to_other_goods_contradicts_the_claim_but_one_other_lot_does_not() {
+        let today = "2026-11-26".parse().unwrap();
+        let mut switched = shipments(&["2025-03-01", "2025-09-01", "2026-05-01", "2026-07-01", "2026-10-01"]);
+        for finding in &mut switched.findings[2..] {
+            if let Record::Shipment {
+                hs_code, description, ..
+            } = &mut finding.record
+            {
+                *hs_code = Some("871160".into());
+                *description = "ELECTRIC SCOOTERS".into();
+            }
+        }
+        assert_eq!(
+            line_of_business(&judge(&exporter(), &switched, today)),
+            vec![Outcome::Mismatch]
+        );
+        switched.findings.truncate(4);
+        assert_eq!(
+            line_of_business(&judge(&exporter(), &switched, today)),
+            vec![Outcome::Match]
+        );
     }
 
     fn last_shipment(judgement: &Judgement) -> Option<Outcome> {

@@ -45,6 +45,10 @@ const TRAILING_LEGAL_FORMS: &[&str] = &[
     "Pvt",
     "(P) Ltd",
     "OPC Pvt Ltd",
+    // Pakistan's single-member company, "(SMC-Private) Limited" / "(SMC-Pvt.) Ltd."
+    "SMC-Private Limited",
+    "SMC-Pvt Ltd",
+    "SMC-Pvt. Ltd.",
     "Pte Ltd",
     "Pte. Ltd.",
     "Pte",
@@ -1428,6 +1432,8 @@ fn cjk_name_start(body: &str) -> usize {
 const JURISDICTIONAL_FORMS: &[(&str, &[&str])] = &[
     ("pty ltd", &["AU", "ZA", "NA", "BW"]),
     ("pty limited", &["AU", "ZA", "NA", "BW"]),
+    ("smc private limited", &["PK"]),
+    ("smc pvt ltd", &["PK"]),
     ("pvt ltd", &["IN", "PK", "LK", "NP", "BD"]),
     ("private limited", &["IN", "PK", "LK", "NP", "BD"]),
     ("pte ltd", &["SG"]),
@@ -1726,6 +1732,14 @@ mod tests {
         assert_eq!(
             legal_form_countries("Rhein Logistik GmbH & Co. KG"),
             Some(&["DE", "AT"][..])
+        );
+        assert_eq!(
+            legal_form_countries("Punjab Golden Rice Exports (SMC-Private) Limited"),
+            Some(&["PK"][..])
+        );
+        assert_eq!(
+            core_company_name("Punjab Golden Rice Exports (SMC-Private) Limited"),
+            "punjab golden rice exports"
         );
         assert_eq!(legal_form_countries("Olympia Marble S.A."), None);
         assert_eq!(legal_form_countries("Acme Trading Ltd"), None);
