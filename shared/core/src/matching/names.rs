@@ -1332,7 +1332,21 @@ pub fn mentions_person(text: &str, name: &str) -> bool {
                 rest.into_iter().eq(wanted.iter())
             })
         });
-    middle_initial_added || middle_names_shortened(&words, &name_tokens)
+    middle_initial_added || middle_names_shortened(&words, &name_tokens) || initials_written_out(&words, &name_tokens)
+}
+
+/// Whether `words` name the person with the initials of the entered name written out ("Ignacio Araya Fuentes" for
+/// "Ignacio Araya F."), in the order entered; at least one name is whole.
+fn initials_written_out(words: &[String], name_tokens: &[String]) -> bool {
+    let is_initial = |token: &String| token.chars().count() == 1;
+    if !name_tokens.iter().any(is_initial) || name_tokens.iter().all(is_initial) {
+        return false;
+    }
+    words.windows(name_tokens.len()).any(|window| {
+        window.iter().zip(name_tokens).all(|(word, token)| {
+            word == token || (is_initial(token) && word.chars().count() > 1 && is_initial_of(token, word))
+        })
+    })
 }
 
 /// Whether `words` name the person with their middle names cut to initials or left out ("Kwame A. Boateng" or
@@ -1797,5 +1811,13 @@ mod tests {
             assert!(!mentions_person(text, "Kwame Asante Boateng"), "{text}");
         }
         assert!(!mentions_person("Kwame Boateng", "Kwame Boateng Mensah"));
+        assert!(mentions_person(
+            "Gerente Comercial: Ignacio Araya Fuentes",
+            "Ignacio Araya F."
+        ));
+        assert!(!mentions_person(
+            "Gerente Comercial: Ignacio Araya Soto",
+            "Ignacio Araya F."
+        ));
     }
 }
