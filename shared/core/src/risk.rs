@@ -441,18 +441,7 @@ mod tests {
             "channels": ["search", "linkedin", "facebook"]
         }))
         .expect("a valid request");
-        let verdict = |channel: Channel, verdict: Verdict| ChannelVerdict {
-            channel,
-            verdict,
-            reason: String::new(),
-            fields: Vec::new(),
-            flags: Vec::new(),
-            evidence: Vec::new(),
-            calls: Vec::new(),
-            adverse_media: Vec::new(),
-            elapsed_ms: 0,
-            evaluator: "deterministic".into(),
-        };
+        let verdict = |channel: Channel, verdict: Verdict| ChannelVerdict::without_evidence(channel, verdict, "");
         let verdicts = vec![
             verdict(Channel::Search, Verdict::NotFound),
             verdict(Channel::Linkedin, linkedin),
