@@ -534,7 +534,9 @@ fn split_title(title: Option<&str>) -> (Option<String>, Option<String>) {
             return (Some(role.to_string()), Some(employer.to_string()));
         }
     }
-    for separator in [" at ", " @ ", ", ", " - ", " | ", " bei ", " chez ", " presso "] {
+    for separator in [
+        " at ", " @ ", ", ", " - ", " – ", " — ", " | ", " bei ", " chez ", " presso ",
+    ] {
         if let Some((role, employer)) = title.split_once(separator) {
             let employer = employer.trim();
             if !employer.is_empty() {
@@ -580,6 +582,13 @@ mod tests {
                 "Individual entrepreneur (IP Volkov A.S.), wholesale truck parts, Yekaterinburg"
             )),
             (Some("Individual entrepreneur".into()), Some("IP Volkov A.S.".into()))
+        );
+        assert_eq!(
+            split_title(Some("Gerente de Comercio Exterior – Flores del Águila S.A.S.")),
+            (
+                Some("Gerente de Comercio Exterior".into()),
+                Some("Flores del Águila S.A.S.".into())
+            )
         );
         assert_eq!(
             split_title(Some("Export Manager")),
