@@ -222,6 +222,17 @@ impl SubjectProfile {
             .filter(|domain| !domain::is_free_mail(domain))
     }
 
+    /// The corporate e-mail domain when it is not the entered website's (or no website was entered): mail on
+    /// another organisation's domain, or on one the request does not otherwise vouch for.
+    pub fn mail_domain_off_website(&self) -> Option<&str> {
+        self.corporate_email_domain().filter(|mail| {
+            !self
+                .website
+                .as_deref()
+                .is_some_and(|website| domain::same_site(website, mail))
+        })
+    }
+
     /// Place names of the entered address (city, district, region): its alphabetic words less street vocabulary.
     pub fn locality_tokens(&self) -> Vec<String> {
         const STREET_WORDS: &[&str] = &[

@@ -125,16 +125,9 @@ pub fn look_alike_domain_entered(profile: &SubjectProfile, verdicts: &[ChannelVe
 /// entered (and the entered one is not the entered website's either): mail in the subject's name from a mailbox
 /// that is not theirs is how buyers and suppliers are impersonated.
 pub fn own_mail_elsewhere(profile: &SubjectProfile, verdicts: &[ChannelVerdict]) -> bool {
-    let Some(entered) = profile.corporate_email_domain() else {
+    let Some(entered) = profile.mail_domain_off_website() else {
         return false;
     };
-    if profile
-        .website
-        .as_deref()
-        .is_some_and(|website| domain::same_site(entered, website))
-    {
-        return false;
-    }
     mismatched_values(verdicts, &[Field::Email])
         .filter_map(|found| found.rsplit_once('@').map(|(_, domain)| domain))
         .any(|domain| !domain::is_free_mail(domain) && !domain::same_site(domain, entered))

@@ -287,11 +287,8 @@ fn judge_people(judgement: &mut Judgement, profile: &SubjectProfile, evidence: &
 /// at it if one was found: a contact working for that company writes for it, not for the subject
 /// ("arewa.export@apexglobalcommodities.example").
 fn foreign_mail_domain_owner(profile: &SubjectProfile, evidence: &Evidence) -> Option<(String, Option<String>)> {
-    let mail = profile.corporate_email_domain()?;
-    let website = profile.website.as_deref()?;
-    if domain::same_site(website, mail) {
-        return None;
-    }
+    profile.website.as_ref()?;
+    let mail = profile.mail_domain_off_website()?;
     let owner = evidence.findings.iter().find_map(|finding| match &finding.record {
         Record::CompanyProfile {
             name,

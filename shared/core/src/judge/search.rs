@@ -166,16 +166,9 @@ fn addresses_of_person(profile: &SubjectProfile, body: &str) -> Vec<String> {
 /// corporate domain (not the entered website's): the entered phone and mail are that company's contact channels,
 /// not the subject's ("Apex Global Commodities Ltd … Tel: +234 809 552 3318. Email: trade@apexglobalcommodities…").
 fn compare_mail_of_another_company(judgement: &mut Judgement, profile: &SubjectProfile, snippet: &str, index: usize) {
-    let (Some(entered), Some(mail_domain)) = (profile.email.as_deref(), profile.corporate_email_domain()) else {
+    let (Some(entered), Some(mail_domain)) = (profile.email.as_deref(), profile.mail_domain_off_website()) else {
         return;
     };
-    if profile
-        .website
-        .as_deref()
-        .is_some_and(|website| domain::same_site(website, mail_domain))
-    {
-        return;
-    }
     if let Some(published) = domain::emails_in(snippet)
         .into_iter()
         .find(|email| domain::same_site(email.rsplit('@').next().unwrap_or_default(), mail_domain))
