@@ -14,6 +14,7 @@ use shadowhunter_core::ports::{CheckStore, Clock};
 use shadowhunter_core::submission::SubmissionLimits;
 use shadowhunter_functions::api::{self, ApiDeps};
 use shadowhunter_functions::ingest::{self, IngestDeps};
+use shadowhunter_local::execution_store::PriorRun;
 use shadowhunter_local::sandboxed::{SandboxedWorlds, load_scenarios};
 use shadowhunter_local::store::SqliteStore;
 use shadowhunter_local::workflow::{LocalFunctions, LocalStateMachine, run_check};
@@ -188,7 +189,11 @@ async fn a_check_posted_to_the_api_runs_through_sqs_ingest_and_the_state_machine
         }),
     });
     let check = record.check;
-    let dynamo_report = machine.run(&check).await.expect("the execution succeeds on DynamoDB");
+    // The ingest claimed the check (`running`), as a redelivered check would be: the steps read through to DynamoDB.
+    let dynamo_report = machine
+        .run(&check, PriorRun::Possible)
+        .await
+        .expect("the execution succeeds on DynamoDB");
 
     let sqlite: Arc<dyn CheckStore> = Arc::new(SqliteStore::in_memory().unwrap());
     sqlite.insert_check(&check).await.unwrap();

@@ -118,6 +118,26 @@ pub trait CheckStore: Send + Sync {
     async fn get_verdicts(&self, id: &CheckId) -> Result<Vec<ChannelVerdict>, StoreError>;
     /// Stores the report and marks the check done.
     async fn put_report(&self, id: &CheckId, report: &Report) -> Result<(), StoreError>;
+    /// Stores an execution's evidence and verdicts held back until its end, then its report if it has one (as
+    /// [`Self::put_report`]). An adapter that can write them in one trip should; by default they go one by one.
+    async fn put_results(
+        &self,
+        id: &CheckId,
+        evidence: &[Evidence],
+        verdicts: &[ChannelVerdict],
+        report: Option<&Report>,
+    ) -> Result<(), StoreError> {
+        for channel_evidence in evidence {
+            self.put_evidence(id, channel_evidence).await?;
+        }
+        for verdict in verdicts {
+            self.put_verdict(id, verdict).await?;
+        }
+        match report {
+            Some(report) => self.put_report(id, report).await,
+            None => Ok(()),
+        }
+    }
 }
 
 /// Failure of a queue or workflow service.

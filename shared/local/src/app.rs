@@ -7,6 +7,7 @@ use shadowhunter_core::llm::Llm;
 use shadowhunter_core::ports::{CheckStore, Clock, Providers};
 use shadowhunter_core::{Check, Report};
 
+use crate::execution_store::PriorRun;
 use crate::runner::CheckRunner;
 use crate::sandboxed::SandboxedWorlds;
 use crate::workflow::{LocalFunctions, LocalStateMachine};
@@ -51,7 +52,7 @@ impl PipelineRunner {
 
 #[async_trait]
 impl CheckRunner for PipelineRunner {
-    async fn run(&self, check: &Check) -> anyhow::Result<Report> {
-        Ok(self.state_machine().run(check).await?)
+    async fn run(&self, check: &Check, prior: PriorRun) -> anyhow::Result<Report> {
+        Ok(self.state_machine().run(check, prior).await?)
     }
 }

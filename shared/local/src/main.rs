@@ -10,6 +10,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 use shadowhunter_core::ports::{CheckStore, Clock, FixedClock, SystemClock};
 use shadowhunter_core::{Check, CheckRequest};
 use shadowhunter_local::app::{PipelineRunner, ProviderSource};
+use shadowhunter_local::execution_store::PriorRun;
 use shadowhunter_local::runner::CheckRunner;
 use shadowhunter_local::sandboxed::{SandboxedWorlds, load_scenarios};
 use shadowhunter_local::store::SqliteStore;
@@ -184,7 +185,7 @@ async fn check(file: &Path, format: Format, sandbox: Option<&Path>, now: Option<
         clock,
         llm: shadowhunter_providers::llm::client_from_env()?,
     };
-    let report = runner.run(&check).await?;
+    let report = runner.run(&check, PriorRun::Never).await?;
     match format {
         Format::Table => print!("{}", render::report_table(&report)),
         Format::Json => println!("{}", serde_json::to_string_pretty(&report)?),

@@ -15,6 +15,7 @@
 //! | `shadowhunter_queue_depth` | gauge | | read from the queue at each scrape |
 //! | `shadowhunter_queue_commits_total` | counter | | the database writer: group commits (submissions and the steps' writes) |
 //! | `shadowhunter_queue_committed_checks_total` | counter | | the database writer: checks queued in those commits |
+//! | `shadowhunter_queue_committed_writes_total` | counter | | the database writer: writes (each in its savepoint) in those commits |
 //! | `shadowhunter_queue_commit_seconds` | histogram | | the database writer: one group commit, lock to `COMMIT` |
 //! | `shadowhunter_check_run_seconds` | histogram | | the worker: one check's pipeline run |
 //! | `shadowhunter_check_end_to_end_seconds` | histogram | | the worker: accepted → done |
@@ -231,6 +232,7 @@ pub struct Metrics {
     pub queue_depth: Gauge,
     pub queue_commits: Counter,
     pub queue_committed_checks: Counter,
+    pub queue_committed_writes: Counter,
     pub queue_commit: Histogram,
     pub check_run: Histogram,
     pub check_end_to_end: Histogram,
@@ -275,6 +277,7 @@ impl Metrics {
             queue_depth: Gauge::default(),
             queue_commits: Counter::default(),
             queue_committed_checks: Counter::default(),
+            queue_committed_writes: Counter::default(),
             queue_commit: Histogram::default(),
             check_run: Histogram::default(),
             check_end_to_end: Histogram::default(),
@@ -293,7 +296,7 @@ impl Metrics {
     /// The Prometheus text exposition of every metric.
     pub fn render(&self) -> String {
         let mut out = String::with_capacity(8 * 1024);
-        let counters: [(&str, &str, &Counter); 6] = [
+        let counters: [(&str, &str, &Counter); 7] = [
             (
                 "shadowhunter_checks_accepted_total",
                 "Checks accepted onto the queue (202).",
@@ -323,6 +326,11 @@ impl Metrics {
                 "shadowhunter_queue_committed_checks_total",
                 "Checks (queue rows asked for) in those group commits.",
                 &self.queue_committed_checks,
+            ),
+            (
+                "shadowhunter_queue_committed_writes_total",
+                "Writes in those group commits, each in a savepoint of its own.",
+                &self.queue_committed_writes,
             ),
         ];
         for (name, help, counter) in counters {

@@ -30,6 +30,7 @@ use tokio::sync::{Notify, Semaphore, oneshot, watch};
 use tokio::task::JoinSet;
 use tracing::{Instrument, info, info_span, warn};
 
+use crate::execution_store::PriorRun;
 use crate::runner::CheckRunner;
 use crate::store::{CheckRow, DbError, SqliteStore};
 use crate::writer::GroupWrite;
@@ -586,12 +587,18 @@ impl Worker {
             crate::metrics::metrics().checks_failed.inc();
             return Ok(());
         }
+        // A check still `queued` never ran, so its execution finds nothing stored; one already `running` was
+        // redelivered after its worker stopped.
+        let prior = match record.status {
+            CheckStatus::Queued => PriorRun::Never,
+            _ => PriorRun::Possible,
+        };
         self.store.set_status(id, CheckStatus::Running, None).await?;
         let metrics = crate::metrics::metrics();
         let received_at = record.check.received_at;
         let started = std::time::Instant::now();
         metrics.checks_in_flight.inc();
-        let outcome = self.run_with_heartbeat(record.check).await;
+        let outcome = self.run_with_heartbeat(record.check, prior).await;
         metrics.checks_in_flight.dec();
         metrics.check_run.observe(started.elapsed());
         let settled = match outcome {
@@ -614,10 +621,10 @@ impl Worker {
     }
 
     /// Runs the check in its own task (a panic becomes an error) while renewing its lease.
-    async fn run_with_heartbeat(&self, check: Check) -> anyhow::Result<Report> {
+    async fn run_with_heartbeat(&self, check: Check, prior: PriorRun) -> anyhow::Result<Report> {
         let id = check.id.clone();
         let runner = Arc::clone(&self.runner);
-        let mut run = tokio::spawn(async move { runner.run(&check).await }.in_current_span());
+        let mut run = tokio::spawn(async move { runner.run(&check, prior).await }.in_current_span());
         let period = (self.queue.config().lease / 3).max(Duration::from_millis(10));
         let mut heartbeat = tokio::time::interval_at(tokio::time::Instant::now() + period, period);
         loop {
@@ -676,7 +683,7 @@ pub(crate) mod tests {
 
     #[async_trait]
     impl CheckRunner for ReportingRunner {
-        async fn run(&self, check: &Check) -> anyhow::Result<Report> {
+        async fn run(&self, check: &Check, _prior: PriorRun) -> anyhow::Result<Report> {
             tokio::time::sleep(self.delay).await;
             let name = &check.request.subject.name;
             if name.starts_with("Fail") {

@@ -156,6 +156,7 @@ mod tests {
 
     use super::*;
     use crate::app::{PipelineRunner, ProviderSource};
+    use crate::execution_store::PriorRun;
     use crate::runner::CheckRunner;
     use crate::store::SqliteStore;
 
@@ -203,7 +204,7 @@ mod tests {
     async fn run(runner: &PipelineRunner, request: &shadowhunter_core::CheckRequest) -> Report {
         let check = Check::new(request.clone(), runner.clock.now());
         runner.store.insert_check(&check).await.expect("stored");
-        runner.run(&check).await.expect("the check runs")
+        runner.run(&check, PriorRun::Never).await.expect("the check runs")
     }
 
     fn provider_calls(resilience: &Resilience) -> u64 {

@@ -480,8 +480,8 @@ impl CheckStore for SqliteStore {
 
     #[instrument(skip_all, fields(check_id = %id, channel = %evidence.channel))]
     async fn put_evidence(&self, id: &CheckId, evidence: &Evidence) -> Result<(), StoreError> {
-        let json = serde_json::to_string(evidence).map_err(DbError::from)?;
-        upsert_per_channel(&self.db, PerChannel::Evidence, id, evidence.channel, json).await
+        self.write_results(id, vec![ChannelRow::evidence(evidence)?], None)
+            .await
     }
 
     #[instrument(skip_all, fields(check_id = %id, channel = %channel))]
@@ -505,8 +505,7 @@ impl CheckStore for SqliteStore {
 
     #[instrument(skip_all, fields(check_id = %id, channel = %verdict.channel))]
     async fn put_verdict(&self, id: &CheckId, verdict: &ChannelVerdict) -> Result<(), StoreError> {
-        let json = serde_json::to_string(verdict).map_err(DbError::from)?;
-        upsert_per_channel(&self.db, PerChannel::Verdicts, id, verdict.channel, json).await
+        self.write_results(id, vec![ChannelRow::verdict(verdict)?], None).await
     }
 
     /// The verdicts stored so far, in canonical channel order; none for an unknown check.
@@ -532,68 +531,105 @@ impl CheckStore for SqliteStore {
 
     #[instrument(skip_all, fields(check_id = %id))]
     async fn put_report(&self, id: &CheckId, report: &Report) -> Result<(), StoreError> {
-        let json = serde_json::to_string(report).map_err(DbError::from)?;
-        let key = id.clone();
-        let now = self.now_text();
-        self.db
-            .write(move |conn| {
-                // One savepoint: a reader never sees `done` without its report, nor a report on a running check.
-                ensure_check_exists(conn, &key)?;
-                conn.prepare_cached(
-                    "INSERT INTO reports (check_id, json) VALUES (?1, ?2)
-                     ON CONFLICT(check_id) DO UPDATE SET json = excluded.json",
-                )?
-                .execute(params![key.as_str(), json])?;
-                conn.prepare_cached("UPDATE checks SET status = ?2, error = NULL, updated_at = ?3 WHERE id = ?1")?
-                    .execute(params![key.as_str(), CheckStatus::Done.as_str(), now])?;
-                Ok(())
-            })
-            .await?;
-        Ok(())
+        self.write_results(id, Vec::new(), Some(report)).await
+    }
+
+    #[instrument(skip_all, fields(check_id = %id))]
+    async fn put_results(
+        &self,
+        id: &CheckId,
+        evidence: &[Evidence],
+        verdicts: &[ChannelVerdict],
+        report: Option<&Report>,
+    ) -> Result<(), StoreError> {
+        let rows = evidence
+            .iter()
+            .map(ChannelRow::evidence)
+            .chain(verdicts.iter().map(ChannelRow::verdict))
+            .collect::<Result<Vec<_>, _>>()?;
+        self.write_results(id, rows, report).await
     }
 }
 
-/// The per-channel tables.
+/// One row of a per-channel table (`evidence` or `verdicts`), its JSON made before the connection is locked.
+struct ChannelRow {
+    table: PerChannel,
+    channel: Channel,
+    json: String,
+}
+
 #[derive(Debug, Clone, Copy)]
 enum PerChannel {
     Evidence,
     Verdicts,
 }
 
-/// Upserts one channel's row of `table`, in one statement that writes only when the check exists (so an unknown
-/// id reads as `UnknownCheck`, not as a foreign-key failure).
-async fn upsert_per_channel(
-    db: &Db,
-    table: PerChannel,
-    id: &CheckId,
-    channel: Channel,
-    json: String,
-) -> Result<(), StoreError> {
-    // `WHERE` makes the SELECT's end plain to SQLite's parser before `ON CONFLICT`.
-    let sql = match table {
-        PerChannel::Evidence => {
-            "INSERT INTO evidence (check_id, channel, json)
-             SELECT ?1, ?2, ?3 WHERE EXISTS (SELECT 1 FROM checks WHERE id = ?1)
-             ON CONFLICT(check_id, channel) DO UPDATE SET json = excluded.json"
-        }
-        PerChannel::Verdicts => {
-            "INSERT INTO verdicts (check_id, channel, json)
-             SELECT ?1, ?2, ?3 WHERE EXISTS (SELECT 1 FROM checks WHERE id = ?1)
-             ON CONFLICT(check_id, channel) DO UPDATE SET json = excluded.json"
-        }
-    };
-    let key = id.clone();
-    db.write(move |conn| {
-        let written = conn
-            .prepare_cached(sql)?
-            .execute(params![key.as_str(), channel.as_str(), json])?;
-        if written == 0 {
-            return Err(DbError::UnknownCheck(key));
-        }
+impl ChannelRow {
+    fn evidence(evidence: &Evidence) -> Result<Self, DbError> {
+        Ok(Self {
+            table: PerChannel::Evidence,
+            channel: evidence.channel,
+            json: serde_json::to_string(evidence)?,
+        })
+    }
+
+    fn verdict(verdict: &ChannelVerdict) -> Result<Self, DbError> {
+        Ok(Self {
+            table: PerChannel::Verdicts,
+            channel: verdict.channel,
+            json: serde_json::to_string(verdict)?,
+        })
+    }
+
+    fn upsert(&self, conn: &Connection, id: &CheckId) -> Result<(), DbError> {
+        let sql = match self.table {
+            PerChannel::Evidence => {
+                "INSERT INTO evidence (check_id, channel, json) VALUES (?1, ?2, ?3)
+                 ON CONFLICT(check_id, channel) DO UPDATE SET json = excluded.json"
+            }
+            PerChannel::Verdicts => {
+                "INSERT INTO verdicts (check_id, channel, json) VALUES (?1, ?2, ?3)
+                 ON CONFLICT(check_id, channel) DO UPDATE SET json = excluded.json"
+            }
+        };
+        conn.prepare_cached(sql)?
+            .execute(params![id.as_str(), self.channel.as_str(), self.json])?;
         Ok(())
-    })
-    .await?;
-    Ok(())
+    }
+}
+
+impl SqliteStore {
+    /// Writes `rows`, then the report if there is one (marking the check done), in one savepoint of a group
+    /// commit: a reader never sees `done` without its report, nor a report on a running check.
+    async fn write_results(
+        &self,
+        id: &CheckId,
+        rows: Vec<ChannelRow>,
+        report: Option<&Report>,
+    ) -> Result<(), StoreError> {
+        let report_json = report.map(serde_json::to_string).transpose().map_err(DbError::from)?;
+        let key = id.clone();
+        let now = self.now_text();
+        self.db
+            .write(move |conn| {
+                ensure_check_exists(conn, &key)?;
+                for row in &rows {
+                    row.upsert(conn, &key)?;
+                }
+                if let Some(json) = report_json {
+                    conn.prepare_cached(
+                        "INSERT INTO reports (check_id, json) VALUES (?1, ?2)
+                         ON CONFLICT(check_id) DO UPDATE SET json = excluded.json",
+                    )?
+                    .execute(params![key.as_str(), json])?;
+                    conn.prepare_cached("UPDATE checks SET status = ?2, error = NULL, updated_at = ?3 WHERE id = ?1")?
+                        .execute(params![key.as_str(), CheckStatus::Done.as_str(), now])?;
+                }
+                Ok(())
+            })
+            .await?;
+        Ok(())
+    }
 }
 
 #[cfg(test)]
@@ -798,6 +834,39 @@ pub(crate) mod tests {
             .await
             .unwrap_err();
         assert!(matches!(err, StoreError::UnknownCheck(_)));
+    }
+
+    #[tokio::test]
+    async fn a_write_that_fails_midway_leaves_nothing_alone_or_in_a_group() {
+        let store = SqliteStore::in_memory().unwrap();
+        let half_written = |name: &str| {
+            let row = CheckRow::new(&check(name), "2026-11-26T12:00:00Z".to_string()).unwrap();
+            let db = store.db.clone();
+            async move {
+                db.write(move |conn| {
+                    row.insert(conn)?;
+                    Err::<(), _>(DbError::Corrupt("failed after its first statement".into()))
+                })
+                .await
+            }
+        };
+        assert!(half_written("Alone Ltd").await.is_err());
+        let kept = check("Kept Ltd");
+        let (failed, written) = tokio::join!(half_written("Grouped Ltd"), store.insert_check(&kept));
+        assert!(failed.is_err());
+        written.unwrap();
+
+        let names: Vec<String> = store
+            .db
+            .run(|conn| {
+                let mut statement = conn.prepare("SELECT request_json FROM checks")?;
+                let rows = statement.query_map([], |row| row.get::<_, String>(0))?;
+                Ok(rows.collect::<Result<Vec<_>, _>>()?)
+            })
+            .await
+            .unwrap();
+        assert_eq!(names.len(), 1, "{names:?}");
+        assert!(names[0].contains("Kept Ltd"));
     }
 
     #[tokio::test]

@@ -14,7 +14,7 @@ use shadowhunter_core::steps::{self, StepPorts, TaskKind};
 use shadowhunter_core::{Check, Report};
 use shadowhunter_workflow::{Definition, ExecutionOutcome, Executor, ExecutorOptions, TaskFailure, TaskInvoker};
 
-use crate::execution_store::ExecutionStore;
+use crate::execution_store::{ExecutionStore, PriorRun};
 
 /// The definition's text, as deployed.
 pub const DEFINITION_JSON: &str = include_str!("../../../statemachine/check.asl.json");
@@ -97,15 +97,24 @@ impl LocalStateMachine {
 
     /// Runs one execution for a stored check (named by its id, like the Step Functions execution) and returns
     /// the report the summary stored. The execution's steps share an [`ExecutionStore`] over the store.
-    pub async fn run(&self, check: &Check) -> Result<Report, ExecutionError> {
-        let store = Arc::new(ExecutionStore::new(Arc::clone(&self.functions.store), check.clone()));
+    pub async fn run(&self, check: &Check, prior: PriorRun) -> Result<Report, ExecutionError> {
+        let store = Arc::new(ExecutionStore::new(
+            Arc::clone(&self.functions.store),
+            check.clone(),
+            prior,
+        ));
         let functions = LocalFunctions {
             store: Arc::clone(&store) as Arc<dyn CheckStore>,
             ..self.functions.clone()
         };
         let executor = Executor::new(definition(), Arc::new(functions), self.options.clone());
         let input = serde_json::to_value(ExecutionInput::for_check(check)).unwrap_or(Value::Null);
-        match executor.run(check.id.as_str(), input).await {
+        let outcome = executor.run(check.id.as_str(), input).await;
+        // Whatever the steps wrote and no report carried: a failed execution's evidence and verdicts.
+        if let Err(err) = store.write_held().await {
+            tracing::warn!(error = %err, "the execution's evidence and verdicts could not be stored");
+        }
+        match outcome {
             ExecutionOutcome::Succeeded { .. } => store
                 .report()
                 .ok_or_else(|| ExecutionError::NoReport(check.id.to_string())),
@@ -114,7 +123,7 @@ impl LocalStateMachine {
     }
 }
 
-/// Runs one stored check with fixed providers: what `eval` and the tests do.
+/// Runs one check, stored and never run, with fixed providers: what `eval` and the tests do.
 pub async fn run_check(
     check: &Check,
     providers: &Providers,
@@ -129,5 +138,5 @@ pub async fn run_check(
         llm,
         providers: Arc::new(move |_: &Check| providers.clone()),
     });
-    machine.run(check).await
+    machine.run(check, PriorRun::Never).await
 }

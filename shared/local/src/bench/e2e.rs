@@ -173,6 +173,13 @@ impl RunResult {
             c.coalesced,
             c.provider_errors,
         );
+        println!(
+            "    store: {:.0} group commits ({:.2} per check), {:.1} writes per check, {:.1} writes per commit",
+            c.store_commits,
+            c.store_commits / done,
+            c.store_writes / done,
+            c.store_writes / c.store_commits.max(1.0),
+        );
     }
 }
 

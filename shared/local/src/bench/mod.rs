@@ -209,6 +209,8 @@ pub struct Counters {
     pub cache_hits: f64,
     pub cache_misses: f64,
     pub coalesced: f64,
+    pub store_commits: f64,
+    pub store_writes: f64,
 }
 
 impl Counters {
@@ -225,6 +227,8 @@ impl Counters {
             cache_hits: sum("shadowhunter_provider_cache_hits_total"),
             cache_misses: sum("shadowhunter_provider_cache_misses_total"),
             coalesced: sum("shadowhunter_provider_coalesced_total"),
+            store_commits: sum("shadowhunter_queue_commits_total"),
+            store_writes: sum("shadowhunter_queue_committed_writes_total"),
         }
     }
 
@@ -239,6 +243,8 @@ impl Counters {
             cache_hits: self.cache_hits - earlier.cache_hits,
             cache_misses: self.cache_misses - earlier.cache_misses,
             coalesced: self.coalesced - earlier.coalesced,
+            store_commits: self.store_commits - earlier.store_commits,
+            store_writes: self.store_writes - earlier.store_writes,
         }
     }
 
