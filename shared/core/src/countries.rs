@@ -1,6 +1,6 @@
 //! ISO 3166-1 alpha-2 codes with their English names and the aliases addresses use for them.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::sync::LazyLock;
 
 /// `code|name|alias;alias` — one country a line. Aliases are the forms found in addresses and profiles.
@@ -304,11 +304,15 @@ fn words_of(text: &str) -> impl Iterator<Item = &str> {
 }
 
 /// The table parsed once: its rows in order, and indexes by code and by lower-case spelling (the first row wins,
-/// as a scan in table order would find it).
+/// as a scan in table order would find it), and the mentions by their first word.
 struct Table {
     countries: Vec<Country>,
     by_code: HashMap<&'static str, usize>,
     by_lower_spelling: HashMap<String, usize>,
+    /// [`Mention::Words`] by their first folded word: (country, mention).
+    words_by_first: HashMap<String, Vec<(usize, usize)>>,
+    /// [`Mention::Acronym`] by their first word, as written.
+    acronyms_by_first: HashMap<String, Vec<(usize, usize)>>,
 }
 
 static PARSED: LazyLock<Table> = LazyLock::new(|| {
@@ -333,10 +337,34 @@ static PARSED: LazyLock<Table> = LazyLock::new(|| {
             by_lower_spelling.entry(spelling.to_lowercase()).or_insert(index);
         }
     }
+    let mut words_by_first: HashMap<String, Vec<(usize, usize)>> = HashMap::new();
+    let mut acronyms_by_first: HashMap<String, Vec<(usize, usize)>> = HashMap::new();
+    for (index, country) in countries.iter().enumerate() {
+        for (position, mention) in country.mentions.iter().enumerate() {
+            match mention {
+                Mention::Words(phrase) => {
+                    if let Some(first) = phrase.first() {
+                        words_by_first.entry(first.clone()).or_default().push((index, position));
+                    }
+                }
+                Mention::Acronym(phrase) => {
+                    if let Some(first) = phrase.first() {
+                        acronyms_by_first
+                            .entry(first.to_string())
+                            .or_default()
+                            .push((index, position));
+                    }
+                }
+                Mention::Substring(_) => {}
+            }
+        }
+    }
     Table {
         countries,
         by_code,
         by_lower_spelling,
+        words_by_first,
+        acronyms_by_first,
     }
 });
 
@@ -369,33 +397,47 @@ pub fn code_of_name(text: &str) -> Option<&'static str> {
 /// The countries a free text names, by name or alias. Short upper-case aliases (US, UK, UAE) count only
 /// in upper case, so the pronoun "us" is not the United States.
 pub fn mentioned_in(text: &str) -> Vec<&'static str> {
+    let table = &*PARSED;
     let folded = crate::matching::text::fold(text);
     let words: Vec<&str> = words_of(&folded).collect();
     let raw_words: Vec<&str> = words_of(text).collect();
-    // Most spellings' first word is not in the text at all: a set lookup rules them out before any scan.
-    let word_set: HashSet<&str> = words.iter().copied().collect();
-    let raw_word_set: HashSet<&str> = raw_words.iter().copied().collect();
-    fn contains_phrase<W: AsRef<str>>(haystack: &[&str], set: &HashSet<&str>, phrase: &[W]) -> bool {
-        let Some(first) = phrase.first() else {
-            return false;
-        };
-        set.contains(first.as_ref())
-            && haystack
-                .windows(phrase.len())
-                .any(|window| window.iter().zip(phrase).all(|(word, wanted)| *word == wanted.as_ref()))
-    }
-    PARSED
+    let mut mentioned = vec![false; table.countries.len()];
+    // Each word of the text is looked up once among the spellings' first words; a phrase is compared only where
+    // its first word stands.
+    let mut mark = |haystack: &[&str], by_first: &HashMap<String, Vec<(usize, usize)>>| {
+        for (start, word) in haystack.iter().enumerate() {
+            for &(country, position) in by_first.get(*word).into_iter().flatten() {
+                if mentioned[country] {
+                    continue;
+                }
+                let following = &haystack[start..];
+                mentioned[country] = match &table.countries[country].mentions[position] {
+                    Mention::Words(phrase) => starts_with_phrase(following, phrase),
+                    Mention::Acronym(phrase) => starts_with_phrase(following, phrase),
+                    Mention::Substring(_) => false,
+                };
+            }
+        }
+    };
+    mark(&words, &table.words_by_first);
+    mark(&raw_words, &table.acronyms_by_first);
+    table
         .countries
         .iter()
-        .filter(|country| {
-            country.mentions.iter().any(|mention| match mention {
-                Mention::Acronym(phrase) => contains_phrase(&raw_words, &raw_word_set, phrase),
-                Mention::Substring(spelling) => text.contains(spelling),
-                Mention::Words(phrase) => contains_phrase(&words, &word_set, phrase),
-            })
+        .zip(mentioned)
+        .filter(|(country, by_words)| {
+            *by_words
+                || country
+                    .mentions
+                    .iter()
+                    .any(|mention| matches!(mention, Mention::Substring(spelling) if text.contains(spelling)))
         })
-        .map(|country| country.code)
+        .map(|(country, _)| country.code)
         .collect()
+}
+
+fn starts_with_phrase<W: AsRef<str>>(words: &[&str], phrase: &[W]) -> bool {
+    words.len() >= phrase.len() && words.iter().zip(phrase).all(|(word, wanted)| *word == wanted.as_ref())
 }
 
 /// ISO 3166-1 alpha-3 → alpha-2 pairs, five letters each (`CHNCN`); Kosovo's user-assigned `XKX` → `XK` too.

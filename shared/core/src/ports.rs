@@ -116,6 +116,14 @@ pub trait CheckStore: Send + Sync {
     async fn get_evidence(&self, id: &CheckId, channel: Channel) -> Result<Option<Evidence>, StoreError>;
     async fn put_verdict(&self, id: &CheckId, verdict: &ChannelVerdict) -> Result<(), StoreError>;
     async fn get_verdicts(&self, id: &CheckId) -> Result<Vec<ChannelVerdict>, StoreError>;
+    /// Whether a verdict on `channel` is stored: what a collector asks so that a retry skips a finished comparison.
+    async fn has_verdict(&self, id: &CheckId, channel: Channel) -> Result<bool, StoreError> {
+        Ok(self
+            .get_verdicts(id)
+            .await?
+            .iter()
+            .any(|verdict| verdict.channel == channel))
+    }
     /// Stores the report and marks the check done.
     async fn put_report(&self, id: &CheckId, report: &Report) -> Result<(), StoreError>;
     /// Stores an execution's evidence and verdicts held back until its end, then its report if it has one (as

@@ -167,11 +167,7 @@ pub async fn collect_step(
     providers: &(dyn Fn(&Check) -> Providers + Sync),
 ) -> Result<Collected, StepError> {
     let check = load_check(store, &task.check_id).await?;
-    let already_judged = store
-        .get_verdicts(&check.id)
-        .await?
-        .iter()
-        .any(|verdict| verdict.channel == task.channel);
+    let already_judged = store.has_verdict(&check.id, task.channel).await?;
     let findings = match store.get_evidence(&check.id, task.channel).await? {
         Some(evidence) => evidence.findings.len(),
         None => {

@@ -103,6 +103,15 @@ impl ExecutionStore {
         Ok(())
     }
 
+    /// The verdicts earlier executions stored, read from the store on first need.
+    async fn earlier_verdicts(&self) -> Result<tokio::sync::MutexGuard<'_, Option<Vec<ChannelVerdict>>>, StoreError> {
+        let mut earlier = self.earlier_verdicts.lock().await;
+        if earlier.is_none() {
+            *earlier = Some(self.store.get_verdicts(&self.check.id).await?);
+        }
+        Ok(earlier)
+    }
+
     fn is_own(&self, id: &CheckId) -> bool {
         *id == self.check.id
     }
@@ -197,16 +206,30 @@ impl CheckStore for ExecutionStore {
         if !self.is_own(id) {
             return self.store.get_verdicts(id).await;
         }
-        let mut earlier = self.earlier_verdicts.lock().await;
-        if earlier.is_none() {
-            *earlier = Some(self.store.get_verdicts(id).await?);
-        }
-        let mut verdicts = earlier.clone().unwrap_or_default();
-        drop(earlier);
+        let mut verdicts = self.earlier_verdicts().await?.clone().unwrap_or_default();
         for verdict in self.held.lock().await.verdicts.iter() {
             replace_by_channel(&mut verdicts, verdict.clone(), |verdict| verdict.channel);
         }
         Ok(verdicts)
+    }
+
+    /// Without copying the verdicts: each of the six collectors asks, while the other channels' verdicts are held.
+    async fn has_verdict(&self, id: &CheckId, channel: Channel) -> Result<bool, StoreError> {
+        if !self.is_own(id) {
+            return self.store.has_verdict(id, channel).await;
+        }
+        if self
+            .held
+            .lock()
+            .await
+            .verdicts
+            .iter()
+            .any(|verdict| verdict.channel == channel)
+        {
+            return Ok(true);
+        }
+        let earlier = self.earlier_verdicts().await?;
+        Ok(earlier.iter().flatten().any(|verdict| verdict.channel == channel))
     }
 
     async fn put_report(&self, id: &CheckId, report: &Report) -> Result<(), StoreError> {
@@ -297,11 +320,14 @@ mod tests {
         let never = ExecutionStore::new(store.clone(), check.clone(), PriorRun::Never);
         assert_eq!(never.get_evidence(&check.id, Channel::Search).await.unwrap(), None);
         assert!(never.get_verdicts(&check.id).await.unwrap().is_empty());
+        assert!(!never.has_verdict(&check.id, Channel::Search).await.unwrap());
         let written = verdict(Channel::Linkedin, Verdict::Consistent, "profile matches");
         never.put_verdict(&check.id, &written).await.unwrap();
         assert_eq!(never.get_verdicts(&check.id).await.unwrap(), vec![written]);
+        assert!(never.has_verdict(&check.id, Channel::Linkedin).await.unwrap());
 
         let redelivered = ExecutionStore::new(store.clone(), check.clone(), PriorRun::Possible);
+        assert!(redelivered.has_verdict(&check.id, Channel::Search).await.unwrap());
         assert_eq!(
             redelivered.get_evidence(&check.id, Channel::Search).await.unwrap(),
             Some(earlier_evidence)
