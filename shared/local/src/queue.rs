@@ -32,7 +32,7 @@ use tracing::{Instrument, info, info_span, warn};
 
 use crate::execution_store::PriorRun;
 use crate::runner::CheckRunner;
-use crate::store::{CheckRow, DbError, SqliteStore};
+use crate::store::{CheckRow, DbError, SqliteStore, StoredCheckRow};
 use crate::writer::GroupWrite;
 
 const SCHEMA: &str = "
@@ -110,6 +110,9 @@ pub struct Claim {
     pub check_id: CheckId,
     /// How many times the check has been claimed, this claim included.
     pub attempts: u32,
+    /// The check's row as it was before the claim (`None` if the check is not stored), read in the claim's
+    /// write; a `queued` or `running` check within its attempts was marked `running` by the claim.
+    pub(crate) stored: Option<StoredCheckRow>,
 }
 
 /// The durable queue; clones share the connection, the limits and the wake-up.
@@ -256,6 +259,8 @@ impl SqliteQueue {
     pub async fn claim(&self) -> Result<Option<Claim>, QueueError> {
         let now = self.inner.clock.now();
         let lease_until = now + self.inner.config.lease;
+        let now_text = crate::store::timestamp(now);
+        let max_attempts = self.inner.config.max_attempts;
         let claim = self
             .inner
             .db
@@ -276,9 +281,24 @@ impl SqliteQueue {
                     .execute(params![row.rowid, millis(lease_until)])?;
                 let check_id = CheckId::parse(&row.check_id)
                     .ok_or_else(|| DbError::Corrupt(format!("queued check id `{}`", row.check_id)))?;
+                let attempts = row.attempts + 1;
+                // The worker needs the check and its status at once: read here, in the write the worker waits
+                // for anyway, they cost no trip of their own (a blocking-pool read and a status write per check).
+                let stored = StoredCheckRow::read(conn, &check_id)?;
+                let runnable = matches!(
+                    stored.as_ref().and_then(StoredCheckRow::status),
+                    Some(CheckStatus::Queued | CheckStatus::Running)
+                );
+                if runnable && attempts <= max_attempts {
+                    conn.prepare_cached(
+                        "UPDATE checks SET status = 'running', error = NULL, updated_at = ?2 WHERE id = ?1",
+                    )?
+                    .execute(params![check_id.as_str(), now_text])?;
+                }
                 Ok(Some(Claim {
                     check_id,
-                    attempts: row.attempts + 1,
+                    attempts,
+                    stored,
                 }))
             })
             .await?;
@@ -583,9 +603,10 @@ struct Worker {
 
 impl Worker {
     async fn process(&self, claim: Claim) {
-        match self.settle(&claim).await {
+        let id = claim.check_id.clone();
+        match self.settle(claim).await {
             Ok(()) => {
-                if let Err(err) = self.queue.complete(&claim.check_id).await {
+                if let Err(err) = self.queue.complete(&id).await {
                     warn!(error = %err, "check finished but stays queued; it is settled again after its lease");
                 }
             }
@@ -596,12 +617,13 @@ impl Worker {
     }
 
     /// Runs the check and stores its final status; an `Err` leaves the queue row for a later claim.
-    async fn settle(&self, claim: &Claim) -> Result<(), StoreError> {
+    async fn settle(&self, claim: Claim) -> Result<(), StoreError> {
         let id = &claim.check_id;
-        let Some(record) = self.store.get_check(id).await? else {
+        let Some(stored) = claim.stored else {
             warn!("queued check is not in the store; dropping it");
             return Ok(());
         };
+        let record = stored.into_record(id.clone())?;
         if matches!(record.status, CheckStatus::Done | CheckStatus::Failed) {
             // The previous worker stored the outcome but stopped before removing the row.
             info!(status = record.status.as_str(), "check already finished");
@@ -617,12 +639,11 @@ impl Worker {
             return Ok(());
         }
         // A check still `queued` never ran, so its execution finds nothing stored; one already `running` was
-        // redelivered after its worker stopped.
+        // redelivered after its worker stopped. The claim marked it `running`.
         let prior = match record.status {
             CheckStatus::Queued => PriorRun::Never,
             _ => PriorRun::Possible,
         };
-        self.store.set_status(id, CheckStatus::Running, None).await?;
         let metrics = crate::metrics::metrics();
         let received_at = record.check.received_at;
         let started = std::time::Instant::now();
@@ -894,6 +915,41 @@ pub(crate) mod tests {
                 queue.claim().await.unwrap().map(|claim| claim.check_id).as_ref(),
                 Some(id)
             );
+        }
+    }
+
+    #[tokio::test]
+    async fn a_claim_carries_its_check_as_it_was_and_marks_it_running_within_its_attempts() {
+        let clock = ManualClock::new();
+        let store = SqliteStore::in_memory().unwrap().with_clock(clock.clone());
+        let queue = SqliteQueue::open(&store, config()).unwrap();
+        let ids = stored(&store, &["A Ltd"]).await;
+        queue.enqueue(&ids).await.unwrap();
+        let status = |id: CheckId| {
+            let store = store.clone();
+            async move { store.get_check(&id).await.unwrap().unwrap().status }
+        };
+
+        let first = queue.claim().await.unwrap().expect("claimable");
+        let carried = first
+            .stored
+            .clone()
+            .expect("stored")
+            .into_record(ids[0].clone())
+            .unwrap();
+        assert_eq!(
+            (carried.check.id, carried.status),
+            (ids[0].clone(), CheckStatus::Queued)
+        );
+        assert_eq!(status(ids[0].clone()).await, CheckStatus::Running);
+
+        // Each lease expires unfinished: the redeliveries carry `running`, so their executions read the store.
+        for attempts in 2..=config().max_attempts + 1 {
+            clock.advance(Duration::from_secs(61));
+            let again = queue.claim().await.unwrap().expect("claimable again");
+            assert_eq!(again.attempts, attempts);
+            let carried = again.stored.expect("stored").into_record(ids[0].clone()).unwrap();
+            assert_eq!(carried.status, CheckStatus::Running);
         }
     }
 

@@ -345,6 +345,58 @@ fn ensure_check_exists(conn: &Connection, id: &CheckId) -> Result<(), DbError> {
     exists.ok_or_else(|| DbError::UnknownCheck(id.clone()))
 }
 
+/// A check's stored row and report, as read: parsed by [`Self::into_record`] once the connection is released.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct StoredCheckRow {
+    request_json: String,
+    status: String,
+    error: Option<String>,
+    received_at: String,
+    report_json: Option<String>,
+}
+
+impl StoredCheckRow {
+    pub(crate) fn read(conn: &Connection, id: &CheckId) -> Result<Option<Self>, DbError> {
+        Ok(conn
+            .prepare_cached(GET_CHECK)?
+            .query_row([id.as_str()], |row| {
+                Ok(Self {
+                    request_json: row.get(0)?,
+                    status: row.get(1)?,
+                    error: row.get(2)?,
+                    received_at: row.get(3)?,
+                    report_json: row.get(4)?,
+                })
+            })
+            .optional()?)
+    }
+
+    /// The status as read, before parsing the rest.
+    pub(crate) fn status(&self) -> Option<CheckStatus> {
+        CheckStatus::parse(&self.status)
+    }
+
+    pub(crate) fn into_record(self, id: CheckId) -> Result<CheckRecord, DbError> {
+        let request: CheckRequest = serde_json::from_str(&self.request_json)?;
+        let status =
+            CheckStatus::parse(&self.status).ok_or_else(|| DbError::Corrupt(format!("status `{}`", self.status)))?;
+        let report = self
+            .report_json
+            .map(|json| serde_json::from_str::<Report>(&json))
+            .transpose()?;
+        Ok(CheckRecord {
+            check: Check {
+                id,
+                request,
+                received_at: parse_timestamp(&self.received_at)?,
+            },
+            status,
+            report,
+            error: self.error,
+        })
+    }
+}
+
 /// A `checks` row ready to insert: the JSON and timestamps are made before the connection is locked.
 pub(crate) struct CheckRow {
     id: String,
@@ -397,44 +449,10 @@ impl CheckStore for SqliteStore {
 
     #[instrument(skip_all, fields(check_id = %id))]
     async fn get_check(&self, id: &CheckId) -> Result<Option<CheckRecord>, StoreError> {
-        let key = id.as_str().to_string();
+        let key = id.clone();
         // The row is read under the lock; its JSON is parsed after, so other steps' statements need not wait for it.
-        let row = self
-            .db
-            .run(move |conn| {
-                Ok(conn
-                    .prepare_cached(GET_CHECK)?
-                    .query_row([key.as_str()], |row| {
-                        Ok((
-                            row.get::<_, String>(0)?,
-                            row.get::<_, String>(1)?,
-                            row.get::<_, Option<String>>(2)?,
-                            row.get::<_, String>(3)?,
-                            row.get::<_, Option<String>>(4)?,
-                        ))
-                    })
-                    .optional()?)
-            })
-            .await?;
-        let Some((request_json, status, error, received_at, report_json)) = row else {
-            return Ok(None);
-        };
-        let request: CheckRequest = serde_json::from_str(&request_json).map_err(DbError::from)?;
-        let status = CheckStatus::parse(&status).ok_or_else(|| DbError::Corrupt(format!("status `{status}`")))?;
-        let report = report_json
-            .map(|json| serde_json::from_str::<Report>(&json))
-            .transpose()
-            .map_err(DbError::from)?;
-        Ok(Some(CheckRecord {
-            check: Check {
-                id: id.clone(),
-                request,
-                received_at: parse_timestamp(&received_at)?,
-            },
-            status,
-            report,
-            error,
-        }))
+        let row = self.db.run(move |conn| StoredCheckRow::read(conn, &key)).await?;
+        Ok(row.map(|row| row.into_record(id.clone())).transpose()?)
     }
 
     #[instrument(skip_all, fields(check_id = %id, status = status.as_str()))]
