@@ -378,8 +378,9 @@ impl StoredCheckRow {
 
     pub(crate) fn into_record(self, id: CheckId) -> Result<CheckRecord, DbError> {
         let request: CheckRequest = serde_json::from_str(&self.request_json)?;
-        let status =
-            CheckStatus::parse(&self.status).ok_or_else(|| DbError::Corrupt(format!("status `{}`", self.status)))?;
+        let status = self
+            .status()
+            .ok_or_else(|| DbError::Corrupt(format!("status `{}`", self.status)))?;
         let report = self
             .report_json
             .map(|json| serde_json::from_str::<Report>(&json))
