@@ -79,9 +79,9 @@ impl ExecutionStore {
         }
     }
 
-    /// The report this execution stored, if it stored one.
-    pub fn report(&self) -> Option<Report> {
-        lock(&self.report).clone()
+    /// The report this execution stored, if it stored one, taken out: the execution hands it to its caller once.
+    pub fn take_report(&self) -> Option<Report> {
+        lock(&self.report).take()
     }
 
     /// Writes the evidence and verdicts still held: those of an execution that ended without storing a report.
@@ -276,7 +276,7 @@ mod tests {
             (record.status, record.report),
             (CheckStatus::Done, Some(report.clone()))
         );
-        assert_eq!(execution.report(), Some(report));
+        assert_eq!(execution.take_report(), Some(report));
         assert_eq!(
             store.get_evidence(&check.id, Channel::Website).await.unwrap(),
             Some(evidence.clone())
@@ -401,12 +401,12 @@ mod tests {
         execution.put_verdict(&check.id, &judged).await.unwrap();
 
         assert!(execution.put_report(&check.id, &report).await.is_err());
-        assert_eq!(execution.report(), None);
+        assert_eq!(execution.take_report(), None);
         assert_eq!(execution.get_verdicts(&check.id).await.unwrap(), vec![judged.clone()]);
 
         store.insert_check(&check).await.unwrap();
         execution.put_report(&check.id, &report).await.unwrap();
-        assert_eq!(execution.report(), Some(report));
+        assert_eq!(execution.take_report(), Some(report));
         assert_eq!(store.get_verdicts(&check.id).await.unwrap(), vec![judged]);
     }
 

@@ -434,6 +434,13 @@ impl GroupWrite for Write {
         self.keys.len()
     }
 
+    /// A write that queues only the checks it inserts cannot fail on a sound database: both inserts skip ids
+    /// already there, and each queue row's check is inserted just before it. One that queues stored checks
+    /// (`enqueue`) fails alone on an id the store does not hold.
+    fn may_fail_alone(&self) -> bool {
+        self.keys.len() != self.checks.len() || self.checks.iter().zip(&self.keys).any(|(check, key)| check.id() != key)
+    }
+
     fn apply(&mut self, conn: &rusqlite::Connection) -> Result<(), DbError> {
         self.added = insert_write(conn, self)?;
         Ok(())

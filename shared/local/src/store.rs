@@ -419,6 +419,10 @@ impl CheckRow {
         })
     }
 
+    pub(crate) fn id(&self) -> &str {
+        &self.id
+    }
+
     /// Inserts the row; a repeated insert (a retried POST, a redelivered step) must not reset a running
     /// check, so an existing id is left as it is. Works inside a transaction (`Transaction` derefs to it).
     pub(crate) fn insert(&self, conn: &Connection) -> Result<(), DbError> {

@@ -116,7 +116,7 @@ impl LocalStateMachine {
         }
         match outcome {
             ExecutionOutcome::Succeeded { .. } => store
-                .report()
+                .take_report()
                 .ok_or_else(|| ExecutionError::NoReport(check.id.to_string())),
             ExecutionOutcome::Failed { error, cause, .. } => Err(ExecutionError::Failed { error, cause }),
         }
