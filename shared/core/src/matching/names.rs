@@ -460,6 +460,20 @@ const NAME_WORD_CANONICAL: &[(&str, &str)] = &[
     ("elec", "electric"),
     ("ent", "enterprises"),
     ("und", "and"),
+    ("grp", "group"),
+    ("hldg", "holding"),
+    ("hldgs", "holdings"),
+    // Family firms and trade words as other languages shorten them: Spanish "Hnos." (Hermanos), French "Ets"
+    // (Établissements), German "Gebr." (Gebrüder) and Dutch "Gebr." (Gebroeders), Turkish "San. ve Tic."
+    // (Sanayi ve Ticaret) and "İth. İhr." (İthalat İhracat).
+    ("hnos", "hermanos"),
+    ("ets", "etablissements"),
+    ("gebruder", "gebr"),
+    ("gebroeders", "gebr"),
+    ("san", "sanayi"),
+    ("tic", "ticaret"),
+    ("ith", "ithalat"),
+    ("ihr", "ihracat"),
 ];
 
 static TRAILING_FORM_TOKENS: LazyLock<Vec<Vec<String>>> = LazyLock::new(|| tokenized_forms(TRAILING_LEGAL_FORMS));
@@ -534,6 +548,7 @@ const CJK_NAME_BOUNDARIES: &[char] = &[
 /// Abbreviations that end in a period inside company names ("Intl.", "Mfg.") rather than ending a sentence.
 const NAME_ABBREVIATIONS: &[&str] = &[
     "intl.", "int'l.", "mfg.", "bros.", "ind.", "eng.", "tech.", "mach.", "elec.", "ent.", "st.", "mt.", "no.",
+    "hnos.", "gebr.", "san.", "tic.",
 ];
 
 /// Lower-case words that may sit inside a company name ("Bank of China", "Dupont de Nemours").
@@ -1595,6 +1610,14 @@ mod tests {
             ("杭州绿叶茶业有限公司", "绿叶茶业有限公司"),
             ("深圳华为技术有限公司", "Shenzhen Huawei Jishu Co., Ltd."),
             ("ООО Ромашка", "Romashka LLC"),
+            ("CONSERVAS LUGRIS HNOS SL", "Conservas Lugris Hermanos, S.L."),
+            ("Ets Marchal Frères", "Établissements Marchal Frères SARL"),
+            ("Gebr. Kessler GmbH", "Gebrüder Kessler GmbH"),
+            ("Gebr. van Dijk B.V.", "Gebroeders van Dijk BV"),
+            (
+                "Akdeniz Tekstil San. ve Tic. Ltd. Şti.",
+                "Akdeniz Tekstil Sanayi ve Ticaret Limited Şirketi",
+            ),
         ];
         for (a, b) in pairs {
             assert!(company_names_match(a, b), "{a} / {b}");
