@@ -257,6 +257,10 @@ const LEADING_LEGAL_FORMS: &[&str] = &[
     "บริษัท",
 ];
 
+/// Leading forms that open a name only together with a trailing one: Romania's "S.C." (societate comercială)
+/// before "S.R.L." or "S.A."; alone, "SC" begins names of its own ("SC Johnson").
+const LEADING_FORMS_BEFORE_A_TRAILING_ONE: &[&str] = &["S.C.", "SC"];
+
 /// Legal forms glued to the name in scripts written without spaces; stripped as string suffixes.
 const UNSPACED_SUFFIXES: &[&str] = &[
     "股份有限公司",
@@ -482,6 +486,8 @@ static LEADING_FORM_TOKENS: LazyLock<Vec<Vec<String>>> = LazyLock::new(|| tokeni
 /// (longest first), so a name is compared only with the forms that could end or start it.
 static TRAILING_FORMS_BY_LAST: LazyLock<HashMap<&'static str, Vec<&'static [String]>>> =
     LazyLock::new(|| forms_by(&TRAILING_FORM_TOKENS, |form| form.last()));
+static LEADING_FORM_TOKENS_BEFORE_A_TRAILING_ONE: LazyLock<Vec<Vec<String>>> =
+    LazyLock::new(|| tokenized_forms(LEADING_FORMS_BEFORE_A_TRAILING_ONE));
 static LEADING_FORMS_BY_FIRST: LazyLock<HashMap<&'static str, Vec<&'static [String]>>> =
     LazyLock::new(|| forms_by(&LEADING_FORM_TOKENS, |form| form.first()));
 
@@ -614,6 +620,7 @@ fn tokenized_forms(forms: &[&str]) -> Vec<Vec<String>> {
 
 /// Removes legal forms from both ends of a folded token list, never emptying it.
 fn strip_legal_forms(mut name_tokens: Vec<String>) -> Vec<String> {
+    let mut had_trailing_form = false;
     // Every step below shortens the list or a token, so the list is unchanged exactly when no step applied.
     loop {
         let mut changed = false;
@@ -627,16 +634,21 @@ fn strip_legal_forms(mut name_tokens: Vec<String>) -> Vec<String> {
             });
         if let Some(form) = trailing {
             name_tokens.truncate(name_tokens.len() - form.len());
+            had_trailing_form = true;
             changed = true;
         }
+        let leading_before_a_trailing_one = LEADING_FORM_TOKENS_BEFORE_A_TRAILING_ONE
+            .iter()
+            .filter(|_| had_trailing_form)
+            .map(Vec::as_slice);
         let leading = name_tokens
             .first()
             .and_then(|first| LEADING_FORMS_BY_FIRST.get(first.as_str()))
-            .and_then(|forms| {
-                forms
-                    .iter()
-                    .find(|form| name_tokens.len() > form.len() && name_tokens.starts_with(form))
-            });
+            .into_iter()
+            .flatten()
+            .copied()
+            .chain(leading_before_a_trailing_one)
+            .find(|form| name_tokens.len() > form.len() && name_tokens.starts_with(form));
         if let Some(form) = leading {
             name_tokens.drain(..form.len());
             changed = true;
@@ -1594,6 +1606,11 @@ mod tests {
             "limited editions trading"
         );
         assert_eq!(core_company_name("AB"), "ab");
+        assert_eq!(
+            core_company_name("SC Johnson"),
+            "sc johnson",
+            "\"SC\" is a form only before a trailing one"
+        );
     }
 
     #[test]
@@ -1618,6 +1635,8 @@ mod tests {
                 "Akdeniz Tekstil San. ve Tic. Ltd. Şti.",
                 "Akdeniz Tekstil Sanayi ve Ticaret Limited Şirketi",
             ),
+            ("SC Carpatica Lemn SRL", "CARPATICA LEMN SRL"),
+            ("S.C. Carpatica Lemn S.A.", "Carpatica Lemn"),
         ];
         for (a, b) in pairs {
             assert!(company_names_match(a, b), "{a} / {b}");
