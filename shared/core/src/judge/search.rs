@@ -374,7 +374,7 @@ fn employer_in_text(profile: &SubjectProfile, body: &str) -> Option<(Outcome, St
 pub(super) fn named_as_former(body: &str, company: &str) -> bool {
     static FORMER: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
         regex::Regex::new(
-            r"(?:(?:\bex[-\s](?:[^.;|]{0,40}?,)?|\bex-(?:[\w&/]+\s+){1,3}|\bex|\b(?:former(?:ly)?|previously|ancien(?:ne)?s?|anciennement|jusqu.ici|auparavant|precedemment|ehemalige?[rn]?|zuvor|bisher|anteriormente|antig[uo]a?)\b(?:[^.;|]{0,40}?(?:\b(?:at|with|of|de|du|des|chez|bei|von|en|da|di|presso)\b|,)(?:\s+(?:la|le|les|the|der|die|das))?(?:\s+[\w-]+){0,2}?)?)|\bjoin(?:s|ed|ing)?\s+from|\bleft|\bprior\s+to|\bbefore\s+joining|\buntil\s+\d{4}\s+(?:at|with))\s*$",
+            r"(?:(?:\bex[-\s](?:[^.;|]{0,40}?,)?|\bex-(?:[\w&/]+\s+){1,3}|\bex|\b(?:former(?:ly)?|previously|ancien(?:ne)?s?|anciennement|jusqu.ici|auparavant|precedemment|ehemalige?[rn]?|zuvor|bisher|anteriormente|antig[uo]a?|fost(?:a|ul)?|voormalige?|byvaly|byvala)\b(?:[^.;|]{0,40}?(?:\b(?:at|with|of|de|du|des|chez|bei|von|en|da|di|presso|la|bij)\b|,)(?:\s+(?:la|le|les|the|der|die|das))?(?:\s+[\w-]+){0,2}?)?)|\bjoin(?:s|ed|ing)?\s+from|\bleft|\bprior\s+to|\bbefore\s+joining|\buntil\s+\d{4}\s+(?:at|with))\s*$",
         )
         .expect("former-employer pattern compiles")
     });
@@ -476,6 +476,14 @@ mod tests {
             (
                 "Aromatica has appointed Ivan Petrov, previously export manager at Kazanlak distiller Rozova Dolina, as head of sales",
                 "Rozova Dolina OOD",
+            ),
+            (
+                "Ana Dobre, fostă directoare de export la Carpatica Lemn, s-a alăturat Nordwald Interiors",
+                "SC Carpatica Lemn SRL",
+            ),
+            (
+                "Voormalige exportmanager bij Van Dijk Kaas, nu bij Hollandia Zuivel",
+                "Van Dijk Kaas B.V.",
             ),
             // The past title between "ex-" and the company, without a comma.
             (
