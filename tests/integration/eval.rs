@@ -45,7 +45,7 @@ async fn assert_holdout_scores(set: &str, channel_bar: f64, risk_bar: f64) {
         .expect("eval runs");
     println!("{set}\n{}{}", eval::table(&scores), summary.line());
     assert_eq!(summary.failed, 0, "{set}: {}", summary.line());
-    assert!(summary.scenarios >= 16, "{set}");
+    assert!(summary.scenarios >= 12, "{set}: the smallest hold-out set has 12");
     assert!(summary.channel_accuracy >= channel_bar, "{set}: {}", summary.line());
     assert!(summary.risk_accuracy >= risk_bar, "{set}: {}", summary.line());
 }
