@@ -992,8 +992,55 @@ impl CompanyMention {
 }
 
 /// A person's name tokens without honorifics and generational suffixes, in one romanization.
+/// Given names shortened with a period, as names are written in the Philippines, Latin America and South Asia
+/// ("Ma. Cristina", "Mª José", "Md. Rahman", "Mohd. Azlan") and in older English ("Wm.", "Chas."): the short form
+/// and its name, compared spelled out. Only with its period (or as "Mª"): "Ma" alone is also a surname.
+const GIVEN_NAME_ABBREVIATIONS: &[(&str, &str)] = &[
+    ("ma.", "maria"),
+    ("mª", "maria"),
+    ("md.", "mohammed"),
+    ("mohd.", "mohammed"),
+    ("muhd.", "muhammad"),
+    ("wm.", "william"),
+    ("chas.", "charles"),
+    ("jas.", "james"),
+    ("thos.", "thomas"),
+    ("geo.", "george"),
+];
+
+/// `text` with the given names of [`GIVEN_NAME_ABBREVIATIONS`] spelled out; unchanged (and not copied) when it
+/// has none.
+fn given_names_spelled_out(text: &str) -> std::borrow::Cow<'_, str> {
+    let abbreviation_of = |word: &str| {
+        GIVEN_NAME_ABBREVIATIONS
+            .iter()
+            .find(|(short, _)| short.eq_ignore_ascii_case(word))
+            .map(|(_, long)| *long)
+    };
+    if !text.split_whitespace().any(|word| abbreviation_of(word).is_some()) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let words: Vec<&str> = text
+        .split_whitespace()
+        .map(|word| abbreviation_of(word).unwrap_or(word))
+        .collect();
+    std::borrow::Cow::Owned(words.join(" "))
+}
+
+/// Whether `token` (of [`person_tokens`]) is a given name some write shortened, so a text naming the person may
+/// carry the short form.
+fn has_short_form(token: &str) -> bool {
+    static SPELLED: LazyLock<HashSet<String>> = LazyLock::new(|| {
+        GIVEN_NAME_ABBREVIATIONS
+            .iter()
+            .map(|(_, long)| romanization_of((*long).to_string()))
+            .collect()
+    });
+    SPELLED.contains(token)
+}
+
 fn person_tokens(name: &str) -> Vec<String> {
-    let all = tokens(name);
+    let all = tokens(&given_names_spelled_out(name));
     let kept: Vec<String> = all
         .iter()
         .filter(|token| !HONORIFIC_SET.contains(*token))
@@ -1311,7 +1358,12 @@ pub fn mentions_person(text: &str, name: &str) -> bool {
         return compact(text).contains(&name_tokens.concat());
     }
     let romanizable = first_letters_of_variants(&name_tokens);
-    let words: Vec<String> = tokens(text)
+    let text = if name_tokens.iter().any(|token| has_short_form(token)) {
+        given_names_spelled_out(text)
+    } else {
+        std::borrow::Cow::Borrowed(text)
+    };
+    let words: Vec<String> = tokens(&text)
         .into_iter()
         .map(|word| match word.bytes().next() {
             Some(first) if first.is_ascii_lowercase() && romanizable & (1 << (first - b'a')) != 0 => {
@@ -1707,10 +1759,26 @@ mod tests {
             ("Wei-Ling Tan", "Tan Weiling"),
             ("李伟", "Li Wei"),
             ("Иван Петров", "Ivan Petrov"),
+            ("Ma. Lourdes Santos", "Maria Lourdes Santos"),
+            ("Mª José Ruiz", "María José Ruiz"),
+            ("Md. Abdur Rahim", "Mohammed Abdur Rahim"),
+            ("Mohd. Faizal Ismail", "Muhammad Faizal Ismail"),
         ];
         for (a, b) in pairs {
             assert!(person_names_match(a, b), "{a} / {b}");
         }
+        assert!(mentions_person(
+            "Purchasing head Ma. Lourdes Santos signed the order.",
+            "Maria Lourdes Santos"
+        ));
+        assert!(mentions_person(
+            "Purchasing head Maria Lourdes Santos signed the order.",
+            "Ma. Lourdes Santos"
+        ));
+        assert!(
+            !person_names_match("Ma Lin", "Maria Lin"),
+            "\"Ma\" without its period is a surname"
+        );
     }
 
     #[test]
