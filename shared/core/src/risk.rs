@@ -3,8 +3,9 @@
 use std::collections::BTreeSet;
 
 use crate::channel::Channel;
+use crate::evidence::Record;
 use crate::flags::Flag;
-use crate::matching::domain;
+use crate::matching::{business, domain};
 use crate::profile::SubjectProfile;
 use crate::report::RiskLevel;
 use crate::verdict::{ChannelVerdict, Field, Outcome, Verdict};
@@ -216,8 +217,8 @@ pub struct RiskContext {
     /// The subject claims a trade role and its customs records all predate the recency window: an active trader
     /// with no recent trade needs proof of current operations, whatever else agrees.
     pub trade_dormant: bool,
-    /// The subject's own shipments go to or come from a country under comprehensive sanctions, or are routed to
-    /// a sanctioned destination through a third country (`sanctioned_trade`).
+    /// The subject's own shipments go to or come from a country under comprehensive sanctions, or are routed or
+    /// re-exported to a sanctioned destination through a third country (`sanctioned_trade`).
     pub sanctioned_trade: bool,
     /// The subject claims broker-chain commodities its customs do not show (`commodity_offer_unlike_its_trade`).
     pub commodity_offer: bool,
@@ -236,39 +237,112 @@ static ROUTING: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| 
         .expect("routing pattern compiles")
 });
 
+/// HS chapters of the goods the EU, the US, the UK and Japan list as battlefield items banned from export to Russia
+/// and Belarus (the Common High Priority List: machinery, electronics, aircraft parts, optics and instruments, arms).
+/// Food, medicine or clothing passed on to Russia is trade the bans leave alone; Iran and North Korea are embargoed
+/// for all goods.
+const HIGH_PRIORITY_CHAPTERS: &[&str] = &["84", "85", "88", "90", "93"];
+
+fn is_high_priority_item(hs_code: &str) -> bool {
+    let digits: String = hs_code.chars().filter(char::is_ascii_digit).take(2).collect();
+    HIGH_PRIORITY_CHAPTERS.contains(&digits.as_str())
+}
+
+/// How long after an import the same goods leaving again for a diversion destination read as passed through: the
+/// pattern ships each lot on within weeks, a distributor's stock sells over months.
+const RE_EXPORT_DAYS: i64 = 182;
+
+/// The subject's re-exports to a diversion destination, each with the import it passes on: among the subject's own
+/// shipments (`shipments`, by finding index), one consigned from its country to Russia, Belarus, Iran or North
+/// Korea (not its own country) under the HS heading of goods it received from abroad in the half year before —
+/// for Russia and Belarus, goods of the banned chapters (`HIGH_PRIORITY_CHAPTERS`). A
+/// company in a third country importing machine tools, electronics or parts and shipping the same lots on to
+/// Russia is the transshipment route around the export bans, whatever it says its customers are.
+pub fn re_exports_to_diversion(own_country: Option<&str>, shipments: &[(usize, &Record)]) -> Vec<(usize, usize)> {
+    let Some(own) = own_country else {
+        return Vec::new();
+    };
+    let is =
+        |country: &Option<String>, code: &str| country.as_deref().is_some_and(|found| found.eq_ignore_ascii_case(code));
+    let mut found = Vec::new();
+    for (export_index, export) in shipments {
+        let Record::Shipment {
+            date: Some(shipped),
+            shipper_country,
+            consignee_country,
+            hs_code: Some(exported_code),
+            ..
+        } = export
+        else {
+            continue;
+        };
+        let diverted = DIVERSION_DESTINATIONS.iter().any(|destination| {
+            !destination.eq_ignore_ascii_case(own)
+                && is(consignee_country, destination)
+                && (EMBARGOED_COUNTRIES.contains(destination) || is_high_priority_item(exported_code))
+        });
+        if !diverted || !is(shipper_country, own) {
+            continue;
+        }
+        let import = shipments.iter().find(|(_, import)| {
+            matches!(import, Record::Shipment {
+                date: Some(received),
+                shipper_country,
+                consignee_country,
+                hs_code: Some(imported_code),
+                ..
+            } if is(consignee_country, own)
+                && !is(shipper_country, own)
+                && (0..=RE_EXPORT_DAYS).contains(&(*shipped - *received).num_days())
+                && business::same_heading(imported_code, exported_code))
+        });
+        if let Some((import_index, _)) = import {
+            found.push((*export_index, *import_index));
+        }
+    }
+    found
+}
+
 /// Whether customs show the subject's own shipments (those the customs judge found to be the subject's) to or from
-/// an embargoed country other than its own, or consigned to a third country but routed (final destination, final
-/// consignee, notify party) to a diversion destination.
+/// an embargoed country other than its own, consigned to a third country but routed (final destination, final
+/// consignee, notify party) to a diversion destination, or imported and passed on to one
+/// (`re_exports_to_diversion`).
 pub fn sanctioned_trade(profile: &SubjectProfile, verdicts: &[ChannelVerdict]) -> bool {
     let own_country = profile.country.as_deref();
-    verdicts
+    let own_shipments: Vec<(usize, &Record)> = verdicts
         .iter()
         .filter(|verdict| verdict.channel == Channel::Customs)
         .flat_map(|verdict| verdict.evidence.iter())
         .filter(|evidence| evidence.relevant)
-        .any(|evidence| match &evidence.finding.record {
-            crate::evidence::Record::Shipment {
-                shipper_country,
-                consignee_country,
-                description,
-                ..
-            } => {
-                let embargoed = [shipper_country, consignee_country]
-                    .into_iter()
-                    .flatten()
-                    .any(|country| {
-                        EMBARGOED_COUNTRIES.contains(&country.as_str()) && Some(country.as_str()) != own_country
-                    });
-                let diverted = ROUTING.is_match(description)
-                    && crate::countries::mentioned_in(description).iter().any(|country| {
-                        DIVERSION_DESTINATIONS.contains(country)
-                            && Some(*country) != consignee_country.as_deref()
-                            && Some(*country) != own_country
-                    });
-                embargoed || diverted
-            }
-            _ => false,
-        })
+        .map(|evidence| &evidence.finding.record)
+        .enumerate()
+        .collect();
+    if !re_exports_to_diversion(own_country, &own_shipments).is_empty() {
+        return true;
+    }
+    own_shipments.iter().any(|(_, record)| match record {
+        Record::Shipment {
+            shipper_country,
+            consignee_country,
+            description,
+            ..
+        } => {
+            let embargoed = [shipper_country, consignee_country]
+                .into_iter()
+                .flatten()
+                .any(|country| {
+                    EMBARGOED_COUNTRIES.contains(&country.as_str()) && Some(country.as_str()) != own_country
+                });
+            let diverted = ROUTING.is_match(description)
+                && crate::countries::mentioned_in(description).iter().any(|country| {
+                    DIVERSION_DESTINATIONS.contains(country)
+                        && Some(*country) != consignee_country.as_deref()
+                        && Some(*country) != own_country
+                });
+            embargoed || diverted
+        }
+        _ => false,
+    })
 }
 
 /// Bulk commodities sold through broker chains under ICPO / FCO / SBLC terms (ICUMSA 45 sugar, EN590 diesel, JP54
@@ -327,7 +401,7 @@ pub fn assess(flags: &BTreeSet<Flag>, context: RiskContext) -> (RiskLevel, Vec<S
         severe.push("an e-mail domain other than the one the subject's own mail is published on");
     }
     if context.sanctioned_trade {
-        severe.push("shipments to or from a country under comprehensive sanctions, or routed to a sanctioned destination through a third country");
+        severe.push("shipments to or from a country under comprehensive sanctions, or routed or re-exported to a sanctioned destination through a third country");
     }
     if context.commodity_offer {
         severe
@@ -498,6 +572,51 @@ mod tests {
         assert!(BROKER_CHAIN_COMMODITIES.is_match("ICUMSA 45 refined white cane sugar"));
         assert!(BROKER_CHAIN_COMMODITIES.is_match("EN590 10 ppm ULSD diesel"));
         assert!(!BROKER_CHAIN_COMMODITIES.is_match("refined white sugar, 50 kg bags"));
+    }
+
+    fn shipment(date: &str, from: &str, to: &str, hs_code: &str) -> Record {
+        Record::Shipment {
+            date: date.parse().ok(),
+            shipper: format!("SHIPPER IN {from}"),
+            shipper_country: Some(from.into()),
+            consignee: format!("CONSIGNEE IN {to}"),
+            consignee_country: Some(to.into()),
+            hs_code: Some(hs_code.into()),
+            description: "GOODS".into(),
+            weight_kg: None,
+        }
+    }
+
+    #[test]
+    fn imports_passed_on_to_russia_belarus_iran_or_north_korea_within_months_are_re_exports() {
+        // An Armenian trader receives Taiwanese microcontrollers and ships the same heading to Belarus weeks later.
+        let received = shipment("2026-02-10", "TW", "AM", "8542.31");
+        let passed_on = shipment("2026-03-05", "AM", "BY", "854239");
+        let own = [(0, &received), (1, &passed_on)];
+        assert_eq!(re_exports_to_diversion(Some("AM"), &own), vec![(1, 0)]);
+        // The same goods to a country the export bans do not cover, other goods, a year later, or before the
+        // import: no re-export.
+        for exported in [
+            shipment("2026-03-05", "AM", "GE", "854239"),
+            shipment("2026-03-05", "AM", "BY", "090111"),
+            shipment("2027-03-05", "AM", "BY", "854239"),
+            shipment("2026-01-05", "AM", "BY", "854239"),
+        ] {
+            assert!(re_exports_to_diversion(Some("AM"), &[(0, &received), (1, &exported)]).is_empty());
+        }
+        // Dried fruit passed on to Russia is trade the export bans leave alone; to Iran, any goods are embargoed.
+        let fruit_in = shipment("2026-02-10", "UZ", "AM", "0813.10");
+        let fruit_to_russia = shipment("2026-03-05", "AM", "RU", "081310");
+        assert!(re_exports_to_diversion(Some("AM"), &[(0, &fruit_in), (1, &fruit_to_russia)]).is_empty());
+        let fruit_to_iran = shipment("2026-03-05", "AM", "IR", "081310");
+        assert_eq!(
+            re_exports_to_diversion(Some("AM"), &[(0, &fruit_in), (1, &fruit_to_iran)]),
+            vec![(1, 0)]
+        );
+        // Goods bought at home are its own trade, not an import passed on.
+        let bought_at_home = shipment("2026-02-10", "AM", "AM", "854231");
+        assert!(re_exports_to_diversion(Some("AM"), &[(0, &bought_at_home), (1, &passed_on)]).is_empty());
+        assert!(re_exports_to_diversion(None, &own).is_empty());
     }
 
     #[test]

@@ -23,6 +23,8 @@ struct Party<'a> {
     description: &'a str,
     /// Where the goods came from: the shipper's country.
     origin: Option<&'a str>,
+    /// Where the goods went: the consignee's country.
+    destination: Option<&'a str>,
     date: Option<NaiveDate>,
 }
 
@@ -58,6 +60,7 @@ pub(super) fn judge(profile: &SubjectProfile, evidence: &Evidence, today: NaiveD
             hs_code: hs_code.as_deref(),
             description,
             origin: shipper_country.as_deref(),
+            destination: consignee_country.as_deref(),
             date: *date,
         });
     }
@@ -68,7 +71,12 @@ pub(super) fn judge(profile: &SubjectProfile, evidence: &Evidence, today: NaiveD
         judgement.not_found_reason = Some("no shipments name the subject as shipper or consignee".into());
         return judgement;
     }
-    compare_role(&mut judgement, profile, &parties);
+    let own_shipments: Vec<(usize, &Record)> = parties
+        .iter()
+        .map(|party| (party.index, &evidence.findings[party.index].record))
+        .collect();
+    let re_exports = crate::risk::re_exports_to_diversion(profile.country.as_deref(), &own_shipments);
+    compare_role(&mut judgement, profile, &parties, &re_exports);
     compare_goods(&mut judgement, profile, &parties);
     compare_origin(&mut judgement, profile, &parties);
     judge_recency(&mut judgement, profile, &parties, today);
@@ -225,10 +233,37 @@ fn is_subject_party(profile: &SubjectProfile, aliases: &[String], party: &str, p
         })
 }
 
-fn compare_role(judgement: &mut Judgement, profile: &SubjectProfile, parties: &[Party<'_>]) {
+/// The claimed role against the sides the subject stands on. An importer that passes its imports on to a diversion
+/// destination (`risk::re_exports_to_diversion`) is not the importer it claims, buying for its own market: it is a
+/// transit point, and its customs contradict the claim however many imports they show.
+fn compare_role(
+    judgement: &mut Judgement,
+    profile: &SubjectProfile,
+    parties: &[Party<'_>],
+    re_exports: &[(usize, usize)],
+) {
     let Some(claimed) = profile.trade_role else {
         return;
     };
+    if let Some(destinations) = re_export_destinations(parties, re_exports) {
+        let evidence: Vec<usize> = re_exports
+            .iter()
+            .flat_map(|(export, import)| [*import, *export])
+            .collect();
+        let found = format!("re-exports its imports to {destinations}");
+        if claimed == TradeRole::Importer {
+            judgement.compare(
+                Field::TradeRole,
+                role_name(claimed),
+                &found,
+                Outcome::Mismatch,
+                &evidence,
+                "goods imported under a heading leave again for a sanctioned destination within months",
+            );
+            return;
+        }
+        judgement.note(format!("the subject {found}"));
+    }
     let in_role: Vec<usize> = parties
         .iter()
         .filter(|party| party.role == claimed)
@@ -258,6 +293,19 @@ fn compare_role(judgement: &mut Judgement, profile: &SubjectProfile, parties: &[
             format!("{} of {} shipments", in_role.len(), all.len()),
         );
     }
+}
+
+/// The countries the re-exports go to, by name ("Russia, Belarus"), when there are any.
+fn re_export_destinations(parties: &[Party<'_>], re_exports: &[(usize, usize)]) -> Option<String> {
+    let mut destinations: Vec<&str> = re_exports
+        .iter()
+        .filter_map(|(export, _)| parties.iter().find(|party| party.index == *export))
+        .filter_map(|party| party.destination)
+        .map(|code| crate::countries::name_of(&code.to_ascii_uppercase()).unwrap_or(code))
+        .collect();
+    destinations.sort_unstable();
+    destinations.dedup();
+    (!re_exports.is_empty()).then(|| destinations.join(", "))
 }
 
 fn role_name(role: TradeRole) -> &'static str {
@@ -454,6 +502,65 @@ mod tests {
         switched.findings.truncate(4);
         assert_eq!(
             line_of_business(&judge(&exporter(), &switched, today)),
+            vec![Outcome::Match]
+        );
+    }
+
+    #[test]
+    fn an_importer_passing_its_imports_on_to_a_sanctioned_destination_is_not_the_importer_it_claims() {
+        let subject = |role: &str| -> SubjectProfile {
+            let subject: Subject = serde_json::from_value(serde_json::json!({
+                "kind": "company", "name": "Kavkaz Tekhnika LLC", "country": "GE",
+                "trade": {"role": role, "products": ["CNC lathes"], "hs_codes": ["845811"]}
+            }))
+            .expect("a subject");
+            SubjectProfile::new(&subject)
+        };
+        let mut evidence = shipments(&["2026-05-04", "2026-05-30", "2026-08-02"]);
+        let rows = [
+            ("OKUMA EUROPE GMBH", "DE", "KAVKAZ TEKHNIKA LLC", "GE"),
+            ("KAVKAZ TEKHNIKA LLC", "GE", "OOO STANKOSNAB", "RU"),
+            ("KAVKAZ TEKHNIKA LLC", "GE", "ARMMASH CJSC", "AM"),
+        ];
+        for (finding, (from, from_country, to, to_country)) in evidence.findings.iter_mut().zip(rows) {
+            if let Record::Shipment {
+                shipper,
+                shipper_country,
+                consignee,
+                consignee_country,
+                hs_code,
+                description,
+                ..
+            } = &mut finding.record
+            {
+                (*shipper, *consignee) = (from.into(), to.into());
+                (*shipper_country, *consignee_country) = (Some(from_country.into()), Some(to_country.into()));
+                *hs_code = Some("845811".into());
+                *description = "CNC LATHE".into();
+            }
+        }
+        let today = "2026-11-26".parse().unwrap();
+        let role = |judgement: &Judgement| -> Vec<Outcome> {
+            judgement
+                .fields
+                .iter()
+                .filter(|field| field.field == Field::TradeRole)
+                .map(|field| field.outcome)
+                .collect()
+        };
+        assert_eq!(
+            role(&judge(&subject("importer"), &evidence, today)),
+            vec![Outcome::Mismatch]
+        );
+        // An exporter's role stands (the risk step reads the re-export); without the Russian lot, so does an
+        // importer's that also sells on to a neighbour.
+        assert_eq!(
+            role(&judge(&subject("exporter"), &evidence, today)),
+            vec![Outcome::Match]
+        );
+        evidence.findings.remove(1);
+        assert_eq!(
+            role(&judge(&subject("importer"), &evidence, today)),
             vec![Outcome::Match]
         );
     }

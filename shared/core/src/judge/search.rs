@@ -67,6 +67,7 @@ pub(super) fn judge(profile: &SubjectProfile, evidence: &Evidence) -> Judgement 
                     "the result names the company under another legal name",
                 );
             }
+            compare_premises_left(&mut judgement, profile, &body, index);
             // A directory listing or news item that publishes the company's number or address is evidence too.
             let phones = crate::matching::phone::phones_in(snippet);
             if !phones.is_empty() {
@@ -219,6 +220,77 @@ fn compare_contact_in_text(judgement: &mut Judgement, profile: &SubjectProfile, 
         return;
     }
     compare_role_in_text(judgement, profile, contact, body, index);
+}
+
+/// Words reporting that a company sold, closed or left premises, or moved away from them, before naming where
+/// ("has sold the sawmill at …", "left its offices at …", "moved out of …", "relocated from …", "har sålt …",
+/// "lämnar …", "verließ …", "a quitté …", "vendió …", "przeniosła się z …"): matched on folded text.
+static LEFT_PREMISES: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+    regex::Regex::new(
+        r"(?-u:\b)(?:(?:has|have|had)\s+(?:sold|left)|sold\s+(?:its|their|the|our|his|her)|(?:closed|shut)\s+(?:down\s+)?(?:its|their|the|our)|left|leav(?:es|ing)|vacat(?:ed|es|ing)|mov(?:ed|es|ing)\s+(?:out\s+of|away\s+from|from)|relocat(?:ed|es|ing)|(?:har|hade)\s+salt|salde|lamna(?:r|de|t)|flytta(?:r|de|t)\s+(?:ut\s+)?fran|(?:har|hadde|havde)\s+solgt|solgte|forla(?:ter|der)|forlot|forlod|flytt(?:er|et|ede)\s+fra|verkauft(?:e|en)?|verl(?:asst|iess|iessen|assen)|(?:zieht|zog|ziehen)\s+(?:aus|weg\s+von)|umgezogen\s+von|verkocht|verla(?:at|ten)|verliet|verhuis(?:t|de|den)\s+(?:van|uit)|vendu|cede|quitt(?:e|ent|era|ait)|demenag(?:e|ent|era)\s+(?:de|du|des)|vendio|ha\s+vendido|vendeu|(?:deja|dejo|abandona|abandono|deixa|deixou|abandonou)|(?:se\s+)?(?:traslad[oa]|mud[oa])\s+(?:de|desde|del)|(?:mudou|muda|transferiu)(?:-se)?\s+(?:de|do|da)|venduto|vendette|lascia(?:to)?|(?:si\s+)?trasferi(?:sce|to|ta)\s+(?:da|dal|dalla)|sprzedal[ao]?|opuszcza|opuscil[ao]?|przeni(?:osl[ao]?|esie)\s+sie\s+z|(?:telah\s+)?menjual|meninggalkan|pindah\s+dari)(?-u:\b)",
+    )
+    .expect("premises-left pattern compiles")
+});
+
+/// Words after which a place is where the company went or whom it sold to, not the premises it left.
+const DESTINATION_WORDS: &[&str] = &[
+    "to", "into", "onto", "for", "till", "til", "nach", "zu", "naar", "vers", "a", "au", "aux", "para", "pra", "hacia",
+    "do", "na", "ke",
+];
+
+/// A result that reports the company sold or left the premises at the entered street ("Granlunda has sold the
+/// sawmill at Sågverksvägen 3 to …", "Pwani Sisal left its offices at 14 Harbour Road in May") contradicts the
+/// address, as a page announcing a move does: the request gives an address the company no longer has. The
+/// company must be named before the verb, as the one that left (a neighbour leaving the building it moves into
+/// is not), and the street and house number before any destination ("moved from … to …" is read up to "to").
+fn compare_premises_left(judgement: &mut Judgement, profile: &SubjectProfile, body: &str, index: usize) {
+    let Some(entered) = profile.address.as_deref() else {
+        return;
+    };
+    if !LEFT_PREMISES.is_match(&text::fold(body)) {
+        return;
+    }
+    let left = signals::sentences(body).into_iter().find(|sentence| {
+        reports_premises_left(entered, profile.country.as_deref(), sentence, |actor| {
+            profile.is_mentioned_in(actor)
+        })
+    });
+    if let Some(sentence) = left {
+        judgement.compare(
+            Field::Address,
+            entered,
+            &sentence.chars().take(160).collect::<String>(),
+            Outcome::Mismatch,
+            &[index],
+            "the result reports the company sold or left the premises at the entered address",
+        );
+    }
+}
+
+/// Whether a sentence reports premises at the entered street sold or left by the actor `names_actor` finds in the
+/// words before the verb: the street and house number named within eight words after the verb, before the clause
+/// ends (a comma, colon, parenthesis: "(left)" under a photo names no place) or a destination word.
+fn reports_premises_left(
+    entered: &str,
+    country: Option<&str>,
+    sentence: &str,
+    names_actor: impl Fn(&str) -> bool,
+) -> bool {
+    let sentence = text::fold(sentence);
+    LEFT_PREMISES.find_iter(&sentence).any(|verb| {
+        let clause = sentence[verb.end()..]
+            .split([',', ';', ':', '(', ')', '\n'])
+            .next()
+            .unwrap_or_default();
+        let place: Vec<&str> = clause
+            .split_whitespace()
+            .take_while(|word| !DESTINATION_WORDS.contains(word))
+            .take(8)
+            .collect();
+        !place.is_empty()
+            && crate::matching::address::street_named_in(entered, &place.join(" "), country)
+            && names_actor(&sentence[..verb.start()])
+    })
 }
 
 /// The claimed title of `person` against a result naming them (`roles::role_contradicted_in_text`).
@@ -430,6 +502,76 @@ pub(super) fn mentioned_only_as_departed(text: &str, person: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn premises_reported_sold_or_left_at_the_entered_street_are_read_in_several_languages() {
+        let left = [
+            (
+                "14 Harbour Road, Mombasa",
+                "KE",
+                "Pwani Sisal Ltd has left its offices at 14 Harbour Road and now trades from Nairobi.",
+            ),
+            (
+                "Waldstraße 12, 79822 Titisee-Neustadt",
+                "DE",
+                "Schwarzwald Holz GmbH verkaufte das Sägewerk in der Waldstraße 12 an einen Investor.",
+            ),
+            (
+                "12 rue des Tanneurs, 69007 Lyon",
+                "FR",
+                "Maroquinerie Dulac a quitté ses locaux du 12 rue des Tanneurs en juin.",
+            ),
+            (
+                "Calle Mayor 5, 36201 Vigo",
+                "ES",
+                "Conservas Rial se trasladó desde Calle Mayor 5 a un polígono de Vigo.",
+            ),
+        ];
+        for (entered, country, sentence) in left {
+            assert!(
+                reports_premises_left(entered, Some(country), sentence, |_| true),
+                "{sentence}"
+            );
+        }
+        let not_left = [
+            // The entered address is where the company went, or only its city is named.
+            "Pwani Sisal moved from Kilindini Road 3 to 14 Harbour Road in May.",
+            "Pwani Sisal left Mombasa for Nairobi in 2019.",
+            "Pwani Sisal has left its offices at 14 Moi Avenue.",
+            // A caption, and goods sold at the premises.
+            "John Mwangi (left) at 14 Harbour Road with buyers.",
+            "Pwani sisal mats are sold at 14 Harbour Road.",
+        ];
+        for sentence in not_left {
+            assert!(
+                !reports_premises_left("14 Harbour Road, Mombasa", Some("KE"), sentence, |_| true),
+                "{sentence}"
+            );
+        }
+    }
+
+    #[test]
+    fn only_the_company_itself_leaving_the_entered_premises_contradicts_the_address() {
+        let subject: crate::request::Subject = serde_json::from_value(serde_json::json!({
+            "kind": "company", "name": "Pwani Sisal Ltd", "country": "KE", "address": "14 Harbour Road, Mombasa"
+        }))
+        .expect("a subject");
+        let profile = SubjectProfile::new(&subject);
+        let address_outcomes = |body: &str| {
+            let mut judgement = Judgement::default();
+            compare_premises_left(&mut judgement, &profile, body, 0);
+            judgement
+                .fields
+                .iter()
+                .map(|field| (field.field, field.outcome))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            address_outcomes("Sisal news. Pwani Sisal Ltd has left its offices at 14 Harbour Road."),
+            vec![(Field::Address, Outcome::Mismatch)]
+        );
+        assert!(address_outcomes("Baraka Traders Ltd has left 14 Harbour Road; Pwani Sisal Ltd moves in.").is_empty());
+    }
 
     #[test]
     fn a_contact_named_only_to_announce_the_departure_is_gone() {

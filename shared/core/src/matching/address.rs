@@ -947,6 +947,27 @@ fn compare_coarse_found(entered: &AddressParts, found: &AddressParts) -> Address
     }
 }
 
+/// Whether `text` names the street of `address`: one comma part of it that holds a house number and a
+/// distinctive word ("Sagverksvagen 3" of "Sagverksvagen 3, 934 31 Kusmark"), with every distinctive word of that
+/// part and one of its numbers. A city or a postal code alone is not a street: a company leaving a town may have
+/// moved across it.
+pub fn street_named_in(address: &str, text: &str, country: Option<&str>) -> bool {
+    let found = AddressParts::parse(text, country);
+    if found.numbers.is_empty() {
+        return false;
+    }
+    address.split([',', ';', '\n']).any(|part| {
+        let street = AddressParts::parse(part, country);
+        let mut distinctive = street
+            .distinctive_words()
+            .filter(|(_, word)| word.chars().count() >= 3)
+            .peekable();
+        distinctive.peek().is_some()
+            && shares_number(&street, &found)
+            && distinctive.all(|(_, word)| word_present(word, &found.words))
+    })
+}
+
 static ADDRESS_LABEL: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)^\s*(?:registered\s+|office\s+|business\s+|postal\s+|mailing\s+|company\s+)?(?:address|addr|add|adresse|anschrift|indirizzo|direcci[oó]n|endere[cç]o|adres|alamat|地址|住所|所在地|주소|ที่อยู่|адрес)\s*[:：.\-]?\s*")
         .expect("address label pattern compiles")
@@ -1015,6 +1036,30 @@ mod tests {
 
     fn outcome(entered: &str, found: &str, country: Option<&str>) -> Outcome {
         compare_addresses(entered, found, country).outcome
+    }
+
+    #[test]
+    fn a_street_is_named_by_its_distinctive_words_and_a_house_number() {
+        let entered = "Sagverksvagen 3, 934 31 Kusmark, Sweden";
+        assert!(street_named_in(
+            entered,
+            "sågverket på Sågverksvägen 3 i Kusmark",
+            Some("SE")
+        ));
+        assert!(!street_named_in(entered, "sågverket i Kusmark", Some("SE")));
+        assert!(!street_named_in(entered, "Storgatan 3, Kusmark", Some("SE")));
+        // A postal code is not a house number, and a part without a distinctive word names no street.
+        assert!(!street_named_in(
+            "Unit 4, 12 Quay Street",
+            "unit 4 of the quay",
+            Some("IE")
+        ));
+        assert!(street_named_in(
+            "Unit 4, 12 Quay Street",
+            "the warehouse at 12 Quay Street",
+            Some("IE")
+        ));
+        assert!(!street_named_in("Via Roma, 20121 Milano", "Via Roma 20121", Some("IT")));
     }
 
     #[test]

@@ -142,6 +142,13 @@ pub fn hs_matches(claimed: &[HsCode], found: &str) -> bool {
     })
 }
 
+/// Whether two shipments' HS codes fall under the same 4-digit heading: the same goods, however far each filing
+/// spells the code out (845710 and 8457.10.90 are both machining centres).
+pub fn same_heading(a: &str, b: &str) -> bool {
+    let (a, b) = (hs_digits(a), hs_digits(b));
+    a.len() >= 4 && b.len() >= 4 && a[..4] == b[..4]
+}
+
 /// HS chapters whose headings are styles of one manufacturing line: a knit factory makes T-shirts one season and
 /// sweatshirts the next, a furniture plant chairs and tables. In most chapters a heading is a trade of its own
 /// (chapter 03 holds fish fillets and crustaceans, 09 coffee and spices, 84 every kind of machine).
@@ -239,6 +246,14 @@ mod tests {
         for (found, expected) in cases {
             assert_eq!(hs_matches(&claimed, found), expected, "{found}");
         }
+    }
+
+    #[test]
+    fn two_filings_are_the_same_goods_under_one_heading_however_far_spelled_out() {
+        assert!(same_heading("845710", "8457.10.90"));
+        assert!(same_heading("90240", "0902.10")); // stored as a number, leading zero lost
+        assert!(!same_heading("845710", "845811"));
+        assert!(!same_heading("84", "8457"));
     }
 
     #[test]

@@ -395,15 +395,30 @@ fn is_negated(folded: &str, term_start: usize) -> bool {
         .any(|word| NEGATORS.contains(&word))
 }
 
+/// What follows a warning that makes it a forecast: "that" and, before the sentence ends, what would, will or could
+/// happen ("warning that the proposed duty would raise prices", "warned that supplies could run short"). "May" and
+/// "might" are left out: they are how a regulator hedges a warning about a firm ("warned that Acme may be providing
+/// financial services without authorisation").
+static FORECAST: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^\s+that(?-u:\b)[^.;!?]*?(?-u:\b)(?:would|will|could)(?-u:\b)").expect("forecast pattern compiles")
+});
+
+/// Whether the warning ending at `term_end` is a speaker's forecast, not a warning about anyone: a manager or an
+/// economist quoted on duties, prices or supply is commentary, where a regulator's or a company's warning names
+/// what to beware of.
+fn is_forecast(term: &str, folded: &str, term_end: usize) -> bool {
+    term == "warning" && FORECAST.is_match(&folded[term_end..])
+}
+
 /// The adverse-media terms (fraud, scam, never shipped, police, sanctions ...) the text contains.
 pub fn adverse_terms(text: &str) -> Vec<&'static str> {
     let folded = fold(text);
     ADVERSE_REGEXES
         .candidates(&folded)
-        .filter(|(_, pattern)| {
-            pattern
-                .find_iter(&folded)
-                .any(|found| !is_negated(&folded, found.start()))
+        .filter(|(index, pattern)| {
+            pattern.find_iter(&folded).any(|found| {
+                !is_negated(&folded, found.start()) && !is_forecast(ADVERSE_TERMS[*index].0, &folded, found.end())
+            })
         })
         .map(|(index, _)| ADVERSE_TERMS[index].0)
         .collect()
@@ -589,6 +604,32 @@ mod tests {
             let found = adverse_terms(text);
             assert!(found.contains(&term), "{text}: {found:?}");
             assert!(found.iter().any(|term| is_official_action(term)), "{text}: {found:?}");
+        }
+    }
+
+    #[test]
+    fn a_speaker_forecasting_is_not_a_warning_about_anyone() {
+        let forecasts = [
+            "'We import 40 containers a month,' said its director, warning that the new levy would raise retail prices.",
+            "The chamber warned that exporters could lose orders if the port strike lasts.",
+            "Growers are warning that the harvest could be late this year.",
+        ];
+        for text in forecasts {
+            assert!(adverse_terms(text).is_empty(), "{text}: {:?}", adverse_terms(text));
+        }
+        let warnings = [
+            "The regulator issued a warning against Acme Trading, which is not licensed.",
+            "Consumer warning: Acme Ltd took deposits and never delivered.",
+            "The authority warned that Acme Ltd is not registered to take deposits.",
+            "The FCA warned that Acme Capital may be providing financial services without authorisation.",
+            "Beware of Acme Ltd.",
+        ];
+        for text in warnings {
+            assert!(
+                adverse_terms(text).contains(&"warning"),
+                "{text}: {:?}",
+                adverse_terms(text)
+            );
         }
     }
 
