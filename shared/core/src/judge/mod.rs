@@ -27,6 +27,10 @@ pub const DETERMINISTIC: &str = "deterministic";
 
 /// Judges one channel's evidence.
 pub fn judge_channel(profile: &SubjectProfile, evidence: &Evidence, today: NaiveDate) -> ChannelVerdict {
+    crate::matching::text::with_folds_remembered(|| judge_evidence(profile, evidence, today))
+}
+
+fn judge_evidence(profile: &SubjectProfile, evidence: &Evidence, today: NaiveDate) -> ChannelVerdict {
     if let Some(error) = evidence.blocking_error() {
         return unavailable(evidence, error);
     }

@@ -1,6 +1,8 @@
 //! Text folding shared by every matcher: NFKC, case folding, diacritic folding, tokenizing.
 
 use std::borrow::Cow;
+use std::cell::RefCell;
+use std::collections::HashMap;
 
 use unicode_normalization::UnicodeNormalization;
 
@@ -13,6 +15,57 @@ pub fn fold(text: &str) -> String {
     if text.is_ascii() {
         return text.to_ascii_lowercase();
     }
+    if text.len() < REMEMBERED_FOLD_MIN_BYTES {
+        return fold_non_ascii(text);
+    }
+    REMEMBERED_FOLDS.with_borrow_mut(|remembered| {
+        let Some(remembered) = remembered else {
+            return fold_non_ascii(text);
+        };
+        if let Some(folded) = remembered.get(text) {
+            return folded.to_string();
+        }
+        let folded = fold_non_ascii(text);
+        if remembered.len() >= REMEMBERED_FOLDS_MAX {
+            remembered.clear();
+        }
+        remembered.insert(text.into(), folded.as_str().into());
+        folded
+    })
+}
+
+/// Runs `work` with the folds of long non-ASCII texts remembered on this thread, and forgets them after.
+///
+/// One channel's judgement folds each snippet or page once per matcher (the person's name, its native-script
+/// form, the company, the products, injection patterns): on worlds in other scripts, folding — the NFKC quick
+/// check and a case mapping per character — was a fifth of the judge's instructions. The folds are kept for one
+/// judgement only, so memory stays bounded and nothing carries over between checks.
+pub fn with_folds_remembered<T>(work: impl FnOnce() -> T) -> T {
+    struct Forget;
+    impl Drop for Forget {
+        fn drop(&mut self) {
+            REMEMBERED_FOLDS.set(None);
+        }
+    }
+    if REMEMBERED_FOLDS.with_borrow(Option::is_some) {
+        return work();
+    }
+    REMEMBERED_FOLDS.set(Some(HashMap::new()));
+    let _forget = Forget;
+    work()
+}
+
+/// Non-ASCII texts at least this long have their folds remembered; a shorter one folds faster than it is looked up.
+const REMEMBERED_FOLD_MIN_BYTES: usize = 32;
+
+/// A bound on the folds one judgement remembers: more texts than a channel's findings hold.
+const REMEMBERED_FOLDS_MAX: usize = 1024;
+
+thread_local! {
+    static REMEMBERED_FOLDS: RefCell<Option<HashMap<Box<str>, Box<str>>>> = const { RefCell::new(None) };
+}
+
+fn fold_non_ascii(text: &str) -> String {
     // Text already in NFKC (most of it) skips the normalizer's buffering; the result is the same.
     if unicode_normalization::is_nfkc_quick(text.chars()) == unicode_normalization::IsNormalized::Yes {
         return fold_chars(text.chars(), text.len());
@@ -351,6 +404,31 @@ fn native_digit(c: char) -> Option<char> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_judgement_remembers_folds_that_equal_fresh_ones_and_forgets_them_after() {
+        let page = "ΕΛΑΙΟΥΡΓΕΙΑ ΜΕΣΣΗΝΙΑΣ Α.Ε. — Ελαιόλαδο, Καλαμάτα; full-width ＡＢＣ and Ⅻ";
+        let short = "Café Ａ";
+        let fresh = (fold(page), fold(short));
+        let remembered = with_folds_remembered(|| {
+            let first = fold(page);
+            let nested = with_folds_remembered(|| fold(page));
+            assert_eq!(
+                REMEMBERED_FOLDS.with_borrow(|folds| folds.as_ref().map(HashMap::len)),
+                Some(1)
+            );
+            assert_eq!(first, nested);
+            (fold(page), fold(short))
+        });
+        assert_eq!(remembered, fresh);
+        assert!(REMEMBERED_FOLDS.with_borrow(Option::is_none));
+        let unwound = std::panic::catch_unwind(|| with_folds_remembered(|| panic!("judge failed")));
+        assert!(unwound.is_err());
+        assert!(
+            REMEMBERED_FOLDS.with_borrow(Option::is_none),
+            "a failed judgement forgets too"
+        );
+    }
 
     #[test]
     fn a_name_in_two_scripts_keeps_its_latin_words() {
