@@ -77,7 +77,13 @@ impl SandboxedWorlds {
         Ok(Self {
             sandbox: sandbox.start(addr).await?,
             worlds_by_subject,
-            client: shadowhunter_providers::http::client(),
+            // Every provider the sandbox stands in for answers on its one host and port; in production each has a
+            // host and a pool of its own. At 500 checks/s ~2,700 calls are in flight to the sandbox, and a pool
+            // capped at one host's idle connections closed the rest as they came back: ~1.9 new connections per
+            // check, each a connect, an accept and two closes.
+            client: shadowhunter_providers::http::client_keeping_idle(
+                shadowhunter_providers::http::IDLE_CONNECTIONS_PER_HOST * ProviderSlug::ALL.len(),
+            ),
             policy,
             resilience: options.resilience,
             built: Mutex::default(),

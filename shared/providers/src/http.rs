@@ -30,13 +30,18 @@ impl Default for HttpPolicy {
 /// Idle keep-alive connections kept per provider host: as many as the calls to one host in flight at 500 checks/s
 /// (~3 searches per check at ~300 ms each is ~500 at once), so a lull between bursts does not close connections
 /// the next burst must open again.
-const IDLE_CONNECTIONS_PER_HOST: usize = 1_024;
+pub const IDLE_CONNECTIONS_PER_HOST: usize = 1_024;
 
 /// Builds the one reqwest client an adapter set shares (connection pooling across channels).
 pub fn client() -> reqwest::Client {
+    client_keeping_idle(IDLE_CONNECTIONS_PER_HOST)
+}
+
+/// [`client`] keeping up to `idle_per_host` idle connections to each host: for providers that share a host.
+pub fn client_keeping_idle(idle_per_host: usize) -> reqwest::Client {
     reqwest::Client::builder()
         .user_agent(concat!("shadowhunter-risk/", env!("CARGO_PKG_VERSION")))
-        .pool_max_idle_per_host(IDLE_CONNECTIONS_PER_HOST)
+        .pool_max_idle_per_host(idle_per_host)
         .build()
         .expect("the HTTP client's static configuration is valid")
 }
@@ -206,6 +211,30 @@ mod tests {
             }
         });
         (url, connections)
+    }
+
+    #[tokio::test]
+    async fn a_client_keeps_as_many_idle_connections_to_a_host_as_it_is_told() {
+        let policy = HttpPolicy {
+            max_retries: 0,
+            ..HttpPolicy::default()
+        };
+        for (idle_per_host, reopens) in [(2, true), (16, false)] {
+            let (url, connections) = counting_server("404 Not Found").await;
+            let client = client_keeping_idle(idle_per_host);
+            let burst = || futures::future::join_all((0..8).map(|_| send(&policy, || client.get(&url))));
+            assert!(burst().await.iter().all(|outcome| matches!(outcome, Ok(None))));
+            // A connection goes back to the pool once its answer has been read to the end, a moment after.
+            tokio::time::sleep(Duration::from_millis(100)).await;
+            let after_first_burst = connections.load(Ordering::SeqCst);
+            assert!(burst().await.iter().all(|outcome| matches!(outcome, Ok(None))));
+            let opened_again = connections.load(Ordering::SeqCst) - after_first_burst;
+            assert_eq!(
+                opened_again > 0,
+                reopens,
+                "keeping {idle_per_host} idle: {after_first_burst} connections for eight calls at once, then {opened_again} more for eight more"
+            );
+        }
     }
 
     #[tokio::test]
