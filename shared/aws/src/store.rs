@@ -393,8 +393,8 @@ impl CheckStore for DynamoStore {
     }
 
     #[instrument(skip_all, fields(check_id = %id, channel = %evidence.channel, table = %self.table))]
-    async fn put_evidence(&self, id: &CheckId, evidence: &Evidence) -> Result<(), StoreError> {
-        let body = json_body("evidence", evidence)?;
+    async fn put_evidence(&self, id: &CheckId, evidence: Evidence) -> Result<(), StoreError> {
+        let body = json_body("evidence", &evidence)?;
         self.put_channel_item(id, evidence_sk(evidence.channel), evidence.channel, body)
             .await?;
         Ok(())
@@ -411,8 +411,8 @@ impl CheckStore for DynamoStore {
     }
 
     #[instrument(skip_all, fields(check_id = %id, channel = %verdict.channel, table = %self.table))]
-    async fn put_verdict(&self, id: &CheckId, verdict: &ChannelVerdict) -> Result<(), StoreError> {
-        let body = json_body("verdict", verdict)?;
+    async fn put_verdict(&self, id: &CheckId, verdict: ChannelVerdict) -> Result<(), StoreError> {
+        let body = json_body("verdict", &verdict)?;
         self.put_channel_item(id, verdict_sk(verdict.channel), verdict.channel, body)
             .await?;
         Ok(())
@@ -444,10 +444,10 @@ impl CheckStore for DynamoStore {
     }
 
     #[instrument(skip_all, fields(check_id = %id, table = %self.table))]
-    async fn put_report(&self, id: &CheckId, report: &Report) -> Result<(), StoreError> {
+    async fn put_report(&self, id: &CheckId, report: Report) -> Result<(), StoreError> {
         let (updated_at, ttl) = self.stamps();
         let mut item = self.key(check_pk(id), SK_REPORT);
-        item.insert("body".into(), json_body("the report", report)?);
+        item.insert("body".into(), json_body("the report", &report)?);
         item.insert("updated_at".into(), updated_at.clone());
         item.insert(TTL.into(), ttl.clone());
         ensure_fits(|| format!("{}/{SK_REPORT}", check_pk(id)), &item)?;

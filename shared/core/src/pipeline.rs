@@ -287,9 +287,9 @@ pub(crate) async fn investigate(
         }
         merged.calls.extend(found.calls);
         merged.elapsed_ms += found.elapsed_ms;
-        store.put_evidence(&check.id, merged).await?;
+        store.put_evidence(&check.id, merged.clone()).await?;
         let verdict = compare(check, merged, clock).await;
-        store.put_verdict(&check.id, &verdict).await?;
+        store.put_verdict(&check.id, verdict.clone()).await?;
         verdicts[position] = verdict;
     }
     Ok(())

@@ -112,9 +112,9 @@ pub trait CheckStore: Send + Sync {
     /// check claimed it first, or it finished). Express executions are not deduplicated by name, so this is what
     /// keeps a redelivered submission from starting a second execution.
     async fn claim(&self, id: &CheckId) -> Result<bool, StoreError>;
-    async fn put_evidence(&self, id: &CheckId, evidence: &Evidence) -> Result<(), StoreError>;
+    async fn put_evidence(&self, id: &CheckId, evidence: Evidence) -> Result<(), StoreError>;
     async fn get_evidence(&self, id: &CheckId, channel: Channel) -> Result<Option<Evidence>, StoreError>;
-    async fn put_verdict(&self, id: &CheckId, verdict: &ChannelVerdict) -> Result<(), StoreError>;
+    async fn put_verdict(&self, id: &CheckId, verdict: ChannelVerdict) -> Result<(), StoreError>;
     async fn get_verdicts(&self, id: &CheckId) -> Result<Vec<ChannelVerdict>, StoreError>;
     /// Whether a verdict on `channel` is stored: what a collector asks so that a retry skips a finished comparison.
     async fn has_verdict(&self, id: &CheckId, channel: Channel) -> Result<bool, StoreError> {
@@ -125,7 +125,7 @@ pub trait CheckStore: Send + Sync {
             .any(|verdict| verdict.channel == channel))
     }
     /// Stores the report and marks the check done.
-    async fn put_report(&self, id: &CheckId, report: &Report) -> Result<(), StoreError>;
+    async fn put_report(&self, id: &CheckId, report: Report) -> Result<(), StoreError>;
     /// Stores an execution's evidence and verdicts held back until its end, then its report if it has one (as
     /// [`Self::put_report`]). An adapter that can write them in one trip should; by default they go one by one.
     async fn put_results(
@@ -136,13 +136,13 @@ pub trait CheckStore: Send + Sync {
         report: Option<&Report>,
     ) -> Result<(), StoreError> {
         for channel_evidence in evidence {
-            self.put_evidence(id, channel_evidence).await?;
+            self.put_evidence(id, channel_evidence.clone()).await?;
         }
         for verdict in verdicts {
-            self.put_verdict(id, verdict).await?;
+            self.put_verdict(id, verdict.clone()).await?;
         }
         match report {
-            Some(report) => self.put_report(id, report).await,
+            Some(report) => self.put_report(id, report.clone()).await,
             None => Ok(()),
         }
     }

@@ -20,7 +20,7 @@ use crate::llm::{Llm, LlmUsage};
 use crate::pipeline::{collect, investigate, review, summarize_profiled};
 use crate::ports::{CheckStore, Clock, Providers, StoreError};
 use crate::profile::SubjectProfile;
-use crate::report::{Report, RiskLevel};
+use crate::report::RiskLevel;
 use crate::verdict::{ChannelVerdict, Verdict};
 
 /// The payload of a collector or comparator invocation.
@@ -172,8 +172,9 @@ pub async fn collect_step(
         Some(evidence) => evidence.findings.len(),
         None => {
             let evidence = collect(&check, task.channel, &providers(&check)).await;
-            store.put_evidence(&check.id, &evidence).await?;
-            evidence.findings.len()
+            let findings = evidence.findings.len();
+            store.put_evidence(&check.id, evidence).await?;
+            findings
         }
     };
     Ok(Collected {
@@ -200,11 +201,12 @@ pub async fn compare_step(
             channel: task.channel,
         })?;
     let verdict = judge_channel(&profile, &evidence, clock.today());
-    store.put_verdict(&check.id, &verdict).await?;
+    let outcome = verdict.verdict;
+    store.put_verdict(&check.id, verdict).await?;
     Ok(Compared {
         check_id: check.id,
         channel: task.channel,
-        verdict: verdict.verdict,
+        verdict: outcome,
     })
 }
 
@@ -303,23 +305,24 @@ pub async fn summary_step(task: &SummaryTask, deps: &StepPorts<'_>) -> Result<Su
         } => {
             tracing::Span::current().record("check_id", check_id.as_str());
             let (check, profile) = load_profiled(store, check_id).await?;
-            let report = summarize_check(&check, &profile, channel_outcomes, deps).await?;
+            let (risk, flags) = summarize_check(&check, &profile, channel_outcomes, deps).await?;
             Ok(Summarized {
                 check_id: check.id,
                 status: CheckStatus::Done,
-                risk: Some(report.risk),
-                flags: report.flags,
+                risk: Some(risk),
+                flags,
             })
         }
     }
 }
 
+/// Summarizes and stores the report; answers its risk level and flags, what the state machine carries on.
 async fn summarize_check(
     check: &Check,
     profile: &SubjectProfile,
     outcomes: &[ChannelOutcome],
     deps: &StepPorts<'_>,
-) -> Result<Report, StepError> {
+) -> Result<(RiskLevel, Vec<Flag>), StepError> {
     let store = deps.store;
     let mut stored = store.get_verdicts(&check.id).await?;
     let mut verdicts = Vec::new();
@@ -330,7 +333,7 @@ async fn summarize_check(
         }
         let outcome = outcomes.iter().find(|outcome| outcome.channel == channel);
         let verdict = branch_failed(channel, outcome);
-        store.put_verdict(&check.id, &verdict).await?;
+        store.put_verdict(&check.id, verdict.clone()).await?;
         verdicts.push(verdict);
     }
     let mut usage = LlmUsage::default();
@@ -360,8 +363,9 @@ async fn summarize_check(
     let mut report = summarize_profiled(check, profile, verdicts, deps.clock);
     review(check, &mut report, deps.llm, &mut usage).await;
     report.llm = usage;
-    store.put_report(&check.id, &report).await?;
-    Ok(report)
+    let summary = (report.risk, report.flags.clone());
+    store.put_report(&check.id, report).await?;
+    Ok(summary)
 }
 
 /// The verdict of a channel whose collector or comparator failed for good (or whose branch never reported).

@@ -163,12 +163,12 @@ impl CheckStore for ExecutionStore {
         self.store.claim(id).await
     }
 
-    async fn put_evidence(&self, id: &CheckId, evidence: &Evidence) -> Result<(), StoreError> {
+    async fn put_evidence(&self, id: &CheckId, evidence: Evidence) -> Result<(), StoreError> {
         if !self.is_own(id) {
             return self.store.put_evidence(id, evidence).await;
         }
         let mut held = self.held.lock().await;
-        replace_by_channel(&mut held.evidence, evidence.clone(), |evidence| evidence.channel);
+        replace_by_channel(&mut held.evidence, evidence, |evidence| evidence.channel);
         held.unwritten = true;
         Ok(())
     }
@@ -192,12 +192,12 @@ impl CheckStore for ExecutionStore {
         }
     }
 
-    async fn put_verdict(&self, id: &CheckId, verdict: &ChannelVerdict) -> Result<(), StoreError> {
+    async fn put_verdict(&self, id: &CheckId, verdict: ChannelVerdict) -> Result<(), StoreError> {
         if !self.is_own(id) {
             return self.store.put_verdict(id, verdict).await;
         }
         let mut held = self.held.lock().await;
-        replace_by_channel(&mut held.verdicts, verdict.clone(), |verdict| verdict.channel);
+        replace_by_channel(&mut held.verdicts, verdict, |verdict| verdict.channel);
         held.unwritten = true;
         Ok(())
     }
@@ -232,12 +232,12 @@ impl CheckStore for ExecutionStore {
         Ok(earlier.iter().flatten().any(|verdict| verdict.channel == channel))
     }
 
-    async fn put_report(&self, id: &CheckId, report: &Report) -> Result<(), StoreError> {
+    async fn put_report(&self, id: &CheckId, report: Report) -> Result<(), StoreError> {
         if !self.is_own(id) {
             return self.store.put_report(id, report).await;
         }
-        self.write_with_held(Some(report)).await?;
-        *lock(&self.report) = Some(report.clone());
+        self.write_with_held(Some(&report)).await?;
+        *lock(&self.report) = Some(report);
         Ok(())
     }
 }
@@ -264,12 +264,12 @@ mod tests {
         let evidence = Evidence::empty(Channel::Website);
         let judged = verdict(Channel::Website, Verdict::Consistent, "site matches");
 
-        execution.put_evidence(&check.id, &evidence).await.unwrap();
-        execution.put_verdict(&check.id, &judged).await.unwrap();
+        execution.put_evidence(&check.id, evidence.clone()).await.unwrap();
+        execution.put_verdict(&check.id, judged.clone()).await.unwrap();
         assert_eq!(store.get_evidence(&check.id, Channel::Website).await.unwrap(), None);
         assert!(store.get_verdicts(&check.id).await.unwrap().is_empty());
         let report = crate::store::tests::report(&check, std::slice::from_ref(&judged));
-        execution.put_report(&check.id, &report).await.unwrap();
+        execution.put_report(&check.id, report.clone()).await.unwrap();
 
         let record = store.get_check(&check.id).await.unwrap().expect("stored");
         assert_eq!(
@@ -314,15 +314,15 @@ mod tests {
         // for the store's answer: the execution that is told nothing ran does not ask.
         let earlier_evidence = Evidence::empty(Channel::Search);
         let earlier_verdict = verdict(Channel::Search, Verdict::NotFound, "nothing found");
-        store.put_evidence(&check.id, &earlier_evidence).await.unwrap();
-        store.put_verdict(&check.id, &earlier_verdict).await.unwrap();
+        store.put_evidence(&check.id, earlier_evidence.clone()).await.unwrap();
+        store.put_verdict(&check.id, earlier_verdict.clone()).await.unwrap();
 
         let never = ExecutionStore::new(store.clone(), check.clone(), PriorRun::Never);
         assert_eq!(never.get_evidence(&check.id, Channel::Search).await.unwrap(), None);
         assert!(never.get_verdicts(&check.id).await.unwrap().is_empty());
         assert!(!never.has_verdict(&check.id, Channel::Search).await.unwrap());
         let written = verdict(Channel::Linkedin, Verdict::Consistent, "profile matches");
-        never.put_verdict(&check.id, &written).await.unwrap();
+        never.put_verdict(&check.id, written.clone()).await.unwrap();
         assert_eq!(never.get_verdicts(&check.id).await.unwrap(), vec![written]);
         assert!(never.has_verdict(&check.id, Channel::Linkedin).await.unwrap());
 
@@ -345,14 +345,14 @@ mod tests {
     async fn what_an_earlier_attempt_stored_is_read_from_the_store_then_kept_up_to_date() {
         let (store, check) = stored("Acme").await;
         let earlier = verdict(Channel::Search, Verdict::NotFound, "nothing found");
-        store.put_verdict(&check.id, &earlier).await.unwrap();
+        store.put_verdict(&check.id, earlier.clone()).await.unwrap();
         let execution = ExecutionStore::new(store.clone(), check.clone(), PriorRun::Possible);
 
         assert_eq!(execution.get_verdicts(&check.id).await.unwrap(), vec![earlier.clone()]);
         let later = verdict(Channel::Linkedin, Verdict::Consistent, "profile matches");
-        execution.put_verdict(&check.id, &later).await.unwrap();
+        execution.put_verdict(&check.id, later.clone()).await.unwrap();
         let redone = verdict(Channel::Search, Verdict::Consistent, "found on a second look");
-        execution.put_verdict(&check.id, &redone).await.unwrap();
+        execution.put_verdict(&check.id, redone.clone()).await.unwrap();
 
         let held = execution.get_verdicts(&check.id).await.unwrap();
         assert_eq!(held, vec![redone, later]);
@@ -370,7 +370,7 @@ mod tests {
             tokio::spawn(async move {
                 let first_read = execution.get_verdicts(&id).await.unwrap();
                 execution
-                    .put_verdict(&id, &verdict(channel, Verdict::NotFound, "none"))
+                    .put_verdict(&id, verdict(channel, Verdict::NotFound, "none"))
                     .await
                     .unwrap();
                 first_read
@@ -398,14 +398,14 @@ mod tests {
         let execution = ExecutionStore::new(store.clone(), check.clone(), PriorRun::Never);
         let judged = verdict(Channel::Search, Verdict::Consistent, "found");
         let report = crate::store::tests::report(&check, std::slice::from_ref(&judged));
-        execution.put_verdict(&check.id, &judged).await.unwrap();
+        execution.put_verdict(&check.id, judged.clone()).await.unwrap();
 
-        assert!(execution.put_report(&check.id, &report).await.is_err());
+        assert!(execution.put_report(&check.id, report.clone()).await.is_err());
         assert_eq!(execution.take_report(), None);
         assert_eq!(execution.get_verdicts(&check.id).await.unwrap(), vec![judged.clone()]);
 
         store.insert_check(&check).await.unwrap();
-        execution.put_report(&check.id, &report).await.unwrap();
+        execution.put_report(&check.id, report.clone()).await.unwrap();
         assert_eq!(execution.take_report(), Some(report));
         assert_eq!(store.get_verdicts(&check.id).await.unwrap(), vec![judged]);
     }
@@ -415,7 +415,7 @@ mod tests {
         let (store, check) = stored("Acme").await;
         let execution = ExecutionStore::new(store.clone(), check.clone(), PriorRun::Never);
         let evidence = Evidence::empty(Channel::Customs);
-        execution.put_evidence(&check.id, &evidence).await.unwrap();
+        execution.put_evidence(&check.id, evidence.clone()).await.unwrap();
 
         execution.write_held().await.unwrap();
         assert_eq!(
@@ -433,11 +433,11 @@ mod tests {
         store.insert_check(&other).await.unwrap();
         let execution = ExecutionStore::new(store.clone(), check, PriorRun::Never);
         let judged = verdict(Channel::Search, Verdict::Consistent, "found");
-        store.put_verdict(&other.id, &judged).await.unwrap();
+        store.put_verdict(&other.id, judged.clone()).await.unwrap();
 
         assert_eq!(execution.get_verdicts(&other.id).await.unwrap(), vec![judged.clone()]);
         let later = verdict(Channel::Twitter, Verdict::NotFound, "none");
-        store.put_verdict(&other.id, &later).await.unwrap();
+        store.put_verdict(&other.id, later).await.unwrap();
         assert_eq!(execution.get_verdicts(&other.id).await.unwrap().len(), 2);
     }
 }

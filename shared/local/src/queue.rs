@@ -752,9 +752,9 @@ pub(crate) mod tests {
                 Verdict::NotFound
             };
             let verdict = verdict(Channel::Search, outcome, "judged by name suffix");
-            self.store.put_verdict(&check.id, &verdict).await?;
+            self.store.put_verdict(&check.id, verdict).await?;
             let report = report(check, &self.store.get_verdicts(&check.id).await?);
-            self.store.put_report(&check.id, &report).await?;
+            self.store.put_report(&check.id, report.clone()).await?;
             Ok(report)
         }
     }

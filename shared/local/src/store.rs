@@ -502,8 +502,8 @@ impl CheckStore for SqliteStore {
     }
 
     #[instrument(skip_all, fields(check_id = %id, channel = %evidence.channel))]
-    async fn put_evidence(&self, id: &CheckId, evidence: &Evidence) -> Result<(), StoreError> {
-        self.write_results(id, vec![ChannelRow::evidence(evidence)?], None)
+    async fn put_evidence(&self, id: &CheckId, evidence: Evidence) -> Result<(), StoreError> {
+        self.write_results(id, vec![ChannelRow::evidence(&evidence)?], None)
             .await
     }
 
@@ -527,8 +527,8 @@ impl CheckStore for SqliteStore {
     }
 
     #[instrument(skip_all, fields(check_id = %id, channel = %verdict.channel))]
-    async fn put_verdict(&self, id: &CheckId, verdict: &ChannelVerdict) -> Result<(), StoreError> {
-        self.write_results(id, vec![ChannelRow::verdict(verdict)?], None).await
+    async fn put_verdict(&self, id: &CheckId, verdict: ChannelVerdict) -> Result<(), StoreError> {
+        self.write_results(id, vec![ChannelRow::verdict(&verdict)?], None).await
     }
 
     /// The verdicts stored so far, in canonical channel order; none for an unknown check.
@@ -553,8 +553,8 @@ impl CheckStore for SqliteStore {
     }
 
     #[instrument(skip_all, fields(check_id = %id))]
-    async fn put_report(&self, id: &CheckId, report: &Report) -> Result<(), StoreError> {
-        self.write_results(id, Vec::new(), Some(report)).await
+    async fn put_report(&self, id: &CheckId, report: Report) -> Result<(), StoreError> {
+        self.write_results(id, Vec::new(), Some(&report)).await
     }
 
     #[instrument(skip_all, fields(check_id = %id))]
@@ -809,8 +809,8 @@ pub(crate) mod tests {
         let check = check("Acme Trading Ltd");
         store.insert_check(&check).await.unwrap();
 
-        store.put_evidence(&check.id, &evidence("first")).await.unwrap();
-        store.put_evidence(&check.id, &evidence("second")).await.unwrap();
+        store.put_evidence(&check.id, evidence("first")).await.unwrap();
+        store.put_evidence(&check.id, evidence("second")).await.unwrap();
 
         let stored = store.get_evidence(&check.id, Channel::Search).await.unwrap();
         assert_eq!(stored, Some(evidence("second")));
@@ -824,15 +824,15 @@ pub(crate) mod tests {
         store.insert_check(&check).await.unwrap();
 
         store
-            .put_verdict(&check.id, &verdict(Channel::Website, Verdict::NotFound, "old"))
+            .put_verdict(&check.id, verdict(Channel::Website, Verdict::NotFound, "old"))
             .await
             .unwrap();
         store
-            .put_verdict(&check.id, &verdict(Channel::Search, Verdict::Consistent, "ok"))
+            .put_verdict(&check.id, verdict(Channel::Search, Verdict::Consistent, "ok"))
             .await
             .unwrap();
         store
-            .put_verdict(&check.id, &verdict(Channel::Website, Verdict::Consistent, "new"))
+            .put_verdict(&check.id, verdict(Channel::Website, Verdict::Consistent, "new"))
             .await
             .unwrap();
 
@@ -850,10 +850,10 @@ pub(crate) mod tests {
     async fn writes_for_an_unknown_check_are_refused() {
         let store = SqliteStore::in_memory().unwrap();
         let unknown = CheckId::generate();
-        let err = store.put_evidence(&unknown, &evidence("x")).await.unwrap_err();
+        let err = store.put_evidence(&unknown, evidence("x")).await.unwrap_err();
         assert!(matches!(err, StoreError::UnknownCheck(_)));
         let err = store
-            .put_verdict(&unknown, &verdict(Channel::Search, Verdict::Consistent, "x"))
+            .put_verdict(&unknown, verdict(Channel::Search, Verdict::Consistent, "x"))
             .await
             .unwrap_err();
         assert!(matches!(err, StoreError::UnknownCheck(_)));
@@ -903,8 +903,8 @@ pub(crate) mod tests {
             .unwrap();
 
         let report = report(&check, &[verdict(Channel::Search, Verdict::Consistent, "ok")]);
-        store.put_report(&check.id, &report).await.unwrap();
-        store.put_report(&check.id, &report).await.unwrap();
+        store.put_report(&check.id, report.clone()).await.unwrap();
+        store.put_report(&check.id, report.clone()).await.unwrap();
 
         let record = store.get_check(&check.id).await.unwrap().unwrap();
         assert_eq!(record.status, CheckStatus::Done);

@@ -134,17 +134,17 @@ async fn writes_for_an_unknown_check_are_refused_and_leave_nothing(store: &dyn C
         .unwrap_err();
     assert!(refused(err));
     let err = store
-        .put_evidence(&unknown, &evidence(Channel::Search, "x"))
+        .put_evidence(&unknown, evidence(Channel::Search, "x"))
         .await
         .unwrap_err();
     assert!(refused(err));
     let err = store
-        .put_verdict(&unknown, &verdict(Channel::Search, Verdict::Consistent, "x"))
+        .put_verdict(&unknown, verdict(Channel::Search, Verdict::Consistent, "x"))
         .await
         .unwrap_err();
     assert!(refused(err));
     let stray = check("Acme Trading Ltd");
-    let err = store.put_report(&unknown, &report(&stray, &[])).await.unwrap_err();
+    let err = store.put_report(&unknown, report(&stray, &[])).await.unwrap_err();
     assert!(refused(err));
 
     assert!(store.get_check(&unknown).await.unwrap().is_none(), "no check appeared");
@@ -157,15 +157,15 @@ async fn evidence_is_upserted_per_channel(store: &dyn CheckStore) {
     store.insert_check(&check).await.unwrap();
 
     store
-        .put_evidence(&check.id, &evidence(Channel::Search, "first"))
+        .put_evidence(&check.id, evidence(Channel::Search, "first"))
         .await
         .unwrap();
     store
-        .put_evidence(&check.id, &evidence(Channel::Search, "second"))
+        .put_evidence(&check.id, evidence(Channel::Search, "second"))
         .await
         .unwrap();
     store
-        .put_evidence(&check.id, &evidence(Channel::Website, "site"))
+        .put_evidence(&check.id, evidence(Channel::Website, "site"))
         .await
         .unwrap();
 
@@ -185,22 +185,22 @@ async fn verdicts_are_upserted_per_channel_and_all_are_read_in_channel_order(sto
     store.insert_check(&check).await.unwrap();
     // Evidence and the report share the check's partition; only verdicts may come back.
     store
-        .put_evidence(&check.id, &evidence(Channel::Search, "x"))
+        .put_evidence(&check.id, evidence(Channel::Search, "x"))
         .await
         .unwrap();
 
     store
-        .put_verdict(&check.id, &verdict(Channel::Website, Verdict::NotFound, "old"))
+        .put_verdict(&check.id, verdict(Channel::Website, Verdict::NotFound, "old"))
         .await
         .unwrap();
     for channel in Channel::ALL.into_iter().rev() {
         store
-            .put_verdict(&check.id, &verdict(channel, Verdict::Consistent, channel.as_str()))
+            .put_verdict(&check.id, verdict(channel, Verdict::Consistent, channel.as_str()))
             .await
             .unwrap();
     }
     store
-        .put_verdict(&check.id, &verdict(Channel::Website, Verdict::Inconsistent, "new"))
+        .put_verdict(&check.id, verdict(Channel::Website, Verdict::Inconsistent, "new"))
         .await
         .unwrap();
 
@@ -222,9 +222,9 @@ async fn concurrent_writes_for_every_channel_all_land(store: &dyn CheckStore) {
     let writes = Channel::ALL.into_iter().map(|channel| {
         let id = check.id.clone();
         async move {
-            store.put_evidence(&id, &evidence(channel, channel.as_str())).await?;
+            store.put_evidence(&id, evidence(channel, channel.as_str())).await?;
             store
-                .put_verdict(&id, &verdict(channel, Verdict::Consistent, channel.as_str()))
+                .put_verdict(&id, verdict(channel, Verdict::Consistent, channel.as_str()))
                 .await
         }
     });
@@ -250,9 +250,9 @@ async fn put_report_stores_the_report_and_marks_the_check_done(store: &dyn Check
         .unwrap();
 
     let report = report(&check, &[verdict(Channel::Search, Verdict::Consistent, "ok")]);
-    store.put_report(&check.id, &report).await.unwrap();
+    store.put_report(&check.id, report.clone()).await.unwrap();
     store
-        .put_report(&check.id, &report)
+        .put_report(&check.id, report.clone())
         .await
         .expect("a repeated report is fine");
 
@@ -266,7 +266,7 @@ async fn the_report_stays_when_the_status_changes_afterwards(store: &dyn CheckSt
     let check = check("Acme Trading Ltd");
     store.insert_check(&check).await.unwrap();
     let report = report(&check, &[verdict(Channel::Search, Verdict::Consistent, "ok")]);
-    store.put_report(&check.id, &report).await.unwrap();
+    store.put_report(&check.id, report.clone()).await.unwrap();
 
     store
         .set_status(&check.id, CheckStatus::Failed, Some("a late failure handler"))
@@ -287,7 +287,7 @@ async fn evidence_larger_than_a_dynamodb_item_round_trips(store: &dyn CheckStore
         "the evidence is {raw} bytes of JSON, more than one item holds"
     );
 
-    store.put_evidence(&check.id, &large).await.unwrap();
+    store.put_evidence(&check.id, large.clone()).await.unwrap();
     assert_eq!(
         store.get_evidence(&check.id, Channel::Search).await.unwrap(),
         Some(large)
@@ -301,7 +301,7 @@ async fn dynamodb_refuses_evidence_that_stays_too_large_after_compression_with_a
     store.insert_check(&check).await.unwrap();
 
     let err = store
-        .put_evidence(&check.id, &incompressible_evidence(700 * 1024))
+        .put_evidence(&check.id, incompressible_evidence(700 * 1024))
         .await
         .unwrap_err();
     let StoreError::Backend(message) = err else {
@@ -352,7 +352,7 @@ async fn dynamodb_items_carry_a_ttl_and_gzip_bodies() {
     let check = check("Acme Trading Ltd");
     store.insert_check(&check).await.unwrap();
     store
-        .put_evidence(&check.id, &evidence(Channel::Search, "x"))
+        .put_evidence(&check.id, evidence(Channel::Search, "x"))
         .await
         .unwrap();
 
