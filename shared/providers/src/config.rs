@@ -158,6 +158,7 @@ impl ProviderConfig {
             add(Arc::new(crate::website::WebsiteCrawler::new(
                 website.clone(),
                 self.policy.clone(),
+                client.clone(),
             )));
         }
         providers

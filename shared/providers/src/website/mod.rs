@@ -17,7 +17,7 @@ use shadowhunter_core::{Channel, Finding, Lookup, ProviderError, Record};
 use url::Url;
 
 use crate::config::WebsiteConfig;
-use crate::http::{self, HttpPolicy, error_chain};
+use crate::http::{HttpPolicy, error_chain};
 use extract::PageContent;
 use robots::Robots;
 
@@ -154,8 +154,10 @@ pub struct WebsiteCrawler {
 }
 
 impl WebsiteCrawler {
-    /// A crawler fetching pages through `config.proxy` (if any) and registration data from `config.rdap_base_url`.
-    pub fn new(config: WebsiteConfig, policy: HttpPolicy) -> Self {
+    /// A crawler fetching pages through `config.proxy` (if any) and registration data from `config.rdap_base_url`
+    /// with `rdap_client` (the adapter set's shared client: an adapter set built per sandbox world, as `bench cache`
+    /// builds thousands, no longer builds a pool of its own for RDAP).
+    pub fn new(config: WebsiteConfig, policy: HttpPolicy, rdap_client: reqwest::Client) -> Self {
         let pages = page_client(&config);
         if let Err(err) = &pages {
             tracing::error!(error = %err, "the website crawler cannot fetch pages");
@@ -164,7 +166,7 @@ impl WebsiteCrawler {
             config,
             policy,
             pages,
-            rdap: http::client(),
+            rdap: rdap_client,
             robots_cache: Mutex::new(HashMap::new()),
         }
     }
@@ -822,7 +824,7 @@ mod tests {
             max_pages,
             max_page_bytes: 64 * 1024,
         };
-        WebsiteCrawler::new(config, fast_policy())
+        WebsiteCrawler::new(config, fast_policy(), crate::http::client())
     }
 
     fn crawl(url: &str) -> Lookup {
@@ -941,7 +943,7 @@ mod tests {
             proxy: None,
             ..WebsiteConfig::default()
         };
-        let result = WebsiteCrawler::new(config, fast_policy())
+        let result = WebsiteCrawler::new(config, fast_policy(), crate::http::client())
             .lookup(&crawl("http://127.0.0.1:1/"))
             .await;
         assert!(matches!(result, Err(ProviderError::Unreachable { .. })), "{result:?}");
@@ -1146,7 +1148,7 @@ mod tests {
             proxy_originates_tls: true,
             ..WebsiteConfig::default()
         };
-        WebsiteCrawler::new(config, fast_policy())
+        WebsiteCrawler::new(config, fast_policy(), crate::http::client())
     }
 
     #[tokio::test]
