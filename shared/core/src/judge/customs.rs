@@ -77,6 +77,7 @@ pub(super) fn judge(profile: &SubjectProfile, evidence: &Evidence, today: NaiveD
         .collect();
     let re_exports = crate::risk::re_exports_to_diversion(profile.country.as_deref(), &own_shipments);
     compare_role(&mut judgement, profile, &parties, &re_exports);
+    compare_commercial_trade(&mut judgement, profile, &parties);
     compare_goods(&mut judgement, profile, &parties);
     compare_origin(&mut judgement, profile, &parties);
     judge_recency(&mut judgement, profile, &parties, today);
@@ -293,6 +294,38 @@ fn compare_role(
             format!("{} of {} shipments", in_role.len(), all.len()),
         );
     }
+}
+
+/// Whether a filed description declares the lot samples: a courier parcel "of no commercial value", not goods sold.
+fn is_sample_lot(description: &str) -> bool {
+    static SAMPLES: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(
+            r"\bsamples?\b|\bno\s+commercial\s+value\b|\bn\.?c\.?v\.?$|\bmuestras?\b|\bamostras?\b|\bechantillons?\b|\bmuster\b|\bcampion[ei]\b|\bnumune\w*|\buzor(?:ak|ci|ke|aka)\b|\bprobk[aiy]\b|样品|サンプル|견본",
+        )
+        .expect("sample pattern compiles")
+    });
+    SAMPLES.is_match(&crate::matching::text::fold(description))
+}
+
+/// A claimed trader whose every filed shipment is a sample lot has shown buyers what it sells but never sold it:
+/// samples are how a supplier that trades wins its first order, and how one that does not (an advance-payment
+/// fraud, a factory that exists on its website) looks like a shipper. The claimed trade is not on the record.
+fn compare_commercial_trade(judgement: &mut Judgement, profile: &SubjectProfile, parties: &[Party<'_>]) {
+    let Some(claimed) = profile.trade_role else {
+        return;
+    };
+    if !parties.iter().all(|party| is_sample_lot(party.description)) {
+        return;
+    }
+    let all: Vec<usize> = parties.iter().map(|party| party.index).collect();
+    judgement.compare(
+        Field::TradeRole,
+        role_name(claimed),
+        &format!("sample parcels only ({} lots)", parties.len()),
+        Outcome::Mismatch,
+        &all,
+        "every shipment is declared samples: no commercial trade on record",
+    );
 }
 
 /// The countries the re-exports go to, by name ("Russia, Belarus"), when there are any.
@@ -571,6 +604,35 @@ mod tests {
             .iter()
             .find(|field| field.field == Field::LastShipment)
             .map(|field| field.outcome)
+    }
+
+    #[test]
+    fn a_trader_whose_only_shipments_are_samples_shows_no_commercial_trade() {
+        let today = "2026-11-26".parse().unwrap();
+        let role = |judgement: &Judgement| -> Vec<Outcome> {
+            judgement
+                .fields
+                .iter()
+                .filter(|field| field.field == Field::TradeRole)
+                .map(|field| field.outcome)
+                .collect()
+        };
+        let mut evidence = shipments(&["2026-02-01", "2026-06-01"]);
+        for (finding, text) in evidence
+            .findings
+            .iter_mut()
+            .zip(["DHL EXPRESS - SAMPLES CINNAMON", "MUESTRAS SIN VALOR COMERCIAL"])
+        {
+            if let Record::Shipment { description, .. } = &mut finding.record {
+                *description = text.into();
+            }
+        }
+        let judgement = judge(&exporter(), &evidence, today);
+        assert!(role(&judgement).contains(&Outcome::Mismatch));
+        // One commercial lot beside the samples is trade.
+        let mut mixed = shipments(&["2026-08-01"]);
+        mixed.findings.extend(evidence.findings);
+        assert_eq!(role(&judge(&exporter(), &mixed, today)), vec![Outcome::Match]);
     }
 
     #[test]

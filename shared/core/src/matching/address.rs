@@ -980,6 +980,12 @@ static UNSPACED_ADDRESS_WORD: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"[路街道号號区區市省县縣镇鎮村巷弄楼樓室町丁目番地]|로|길|구|동|ถนน|ซอย|แขวง|เขต|ตำบล|อำเภอ|จังหวัด|หมู่")
         .expect("unspaced address word pattern compiles")
 });
+/// A technical standard cited by its body and number: "EN ISO 20471", "DIN EN 388", "ASTM D4169", "GB/T 19001",
+/// "IEC 60529", "JIS Z 2241". Product pages cite them; their numbers are not postal codes.
+static STANDARD_REFERENCE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"\b(?:(?:ISO|EN|DIN|IEC|ASTM|ANSI|BS|JIS|UL|NF|UNE|GB/?T|GOST|ГОСТ|AS/NZS|CSA|SNI|TIS)\s+)+[A-Z]?\s?\d{2,6}(?:[-:./]\d+)*\b")
+        .expect("standard reference pattern compiles")
+});
 
 /// Postal addresses found in free text (lines with a number and a postal code or street word).
 pub fn addresses_in(text: &str) -> Vec<String> {
@@ -997,8 +1003,10 @@ pub fn addresses_in(text: &str) -> Vec<String> {
             open_address = None;
             continue;
         }
-        let has_digit = fold(body).chars().any(|c| c.is_ascii_digit());
-        let parts = AddressParts::parse(body, None);
+        // A standard's number ("EN ISO 20471 class 3", "DIN 4102") is neither a postal code nor a house number.
+        let unstandardized = STANDARD_REFERENCE.replace_all(body, " ");
+        let has_digit = fold(&unstandardized).chars().any(|c| c.is_ascii_digit());
+        let parts = AddressParts::parse(&unstandardized, None);
         let looks_like_street = parts.words.iter().any(|word| STREET_LEVEL_SET.contains(word.as_str()));
         let has_postal_code = !parts.postal_codes.is_empty();
         let has_unspaced_address_word = UNSPACED_ADDRESS_WORD.is_match(body);
@@ -1033,6 +1041,23 @@ pub fn addresses_in(text: &str) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_cited_standard_is_not_a_postal_address() {
+        for text in [
+            "Hi-vis vests EN ISO 20471 class 2",
+            "Schutzhandschuhe nach DIN EN 388 Stufe 4",
+            "Cartons tested to ASTM D4169 cycle 13",
+            "Gaskets rated IEC 60529 IP68",
+        ] {
+            assert!(addresses_in(text).is_empty(), "{text}: {:?}", addresses_in(text));
+        }
+        // A standard beside a real address leaves the address.
+        assert_eq!(
+            addresses_in("Certified ISO 9001, 12 Quay Street, Dublin 2"),
+            ["Certified ISO 9001, 12 Quay Street, Dublin 2"]
+        );
+    }
 
     fn outcome(entered: &str, found: &str, country: Option<&str>) -> Outcome {
         compare_addresses(entered, found, country).outcome

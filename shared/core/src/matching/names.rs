@@ -456,6 +456,7 @@ const NAME_WORD_CANONICAL: &[(&str, &str)] = &[
     ("technologies", "technology"),
     ("techs", "technology"),
     ("svcs", "services"),
+    ("ind", "industries"),
     ("inds", "industries"),
     ("natl", "national"),
     ("assoc", "associates"),
@@ -1690,6 +1691,8 @@ mod tests {
             ),
             ("SC Carpatica Lemn SRL", "CARPATICA LEMN SRL"),
             ("S.C. Carpatica Lemn S.A.", "Carpatica Lemn"),
+            ("SUNRISE RUBBER IND. (PVT) LTD", "Sunrise Rubber Industries (Pvt) Ltd"),
+            ("Anatolia Plastik Ind. Ltd", "Anatolia Plastik Industries Limited"),
         ];
         for (a, b) in pairs {
             assert!(company_names_match(a, b), "{a} / {b}");

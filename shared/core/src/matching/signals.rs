@@ -232,7 +232,7 @@ const ADVERSE_TERMS: &[(&str, &str)] = &[
     ),
     (
         "never delivered",
-        r"\bnever\s+(?:delivered|arrived|received|showed\s+up)\b",
+        r"\bnever\s+(?:delivered|arrived|received|showed\s+up)\b|\bnikad(?:a)?\s+(?:ni(?:su|je)\s+)?(?:isporucen\w*|dobil[aio]?\b|stigl[aeio]?\b)|никад\w*\s+(?:ни(?:су|је)\s+)?(?:испоручен\w*|добил\w*|стигл\w*)|\bnigdy\s+nie\s+(?:dostarcz\w*|otrzyma\w*|dotar\w*)|\bnunca\s+(?:(?:fue|fueron|foi|foram)\s+)?(?:entregad\w*|entregue\w*|recibid\w*|recebid\w*)|\bnie\s+(?:geliefert|angekommen)\b|\bjamais\s+(?:ete\s+)?(?:livre\w*|recu\w*)|\bnon\s+(?:(?:e|sono|ha|hanno|abbiamo)\s+)?mai\s+(?:stat[aeio]\s+)?(?:consegnat\w*|ricevut\w*|arrivat\w*)",
     ),
     (
         "non-delivery",
@@ -630,6 +630,29 @@ mod tests {
                 "{text}: {:?}",
                 adverse_terms(text)
             );
+        }
+    }
+
+    #[test]
+    fn goods_never_delivered_are_read_in_other_languages() {
+        for text in [
+            "Kupci su platili avans, ali roba nikada nije isporučena.",
+            "Купци кажу да роба никада није испоручена.",
+            "Klienci zapłacili zaliczki, towar nigdy nie dostarczono.",
+            "Los clientes pagaron anticipos y la mercancía nunca fue entregada.",
+            "Os compradores pagaram e a mercadoria nunca foi entregue.",
+            "Die Ware wurde nie geliefert.",
+            "La marchandise n'a jamais été livrée.",
+            "La merce non è mai stata consegnata.",
+        ] {
+            assert_eq!(adverse_terms(text), ["never delivered"], "{text}");
+        }
+        for text in [
+            "Isporučujemo u roku od 10 dana.",
+            "Entregamos en toda la región.",
+            "Wir liefern nie am Sonntag.",
+        ] {
+            assert!(adverse_terms(text).is_empty(), "{text}: {:?}", adverse_terms(text));
         }
     }
 
