@@ -573,29 +573,30 @@ mod tests {
             }
         }
         let today = "2026-11-26".parse().unwrap();
-        let role = |judgement: &Judgement| -> Vec<Outcome> {
-            judgement
-                .fields
-                .iter()
-                .filter(|field| field.field == Field::TradeRole)
-                .map(|field| field.outcome)
-                .collect()
-        };
         assert_eq!(
-            role(&judge(&subject("importer"), &evidence, today)),
+            role_outcomes(&judge(&subject("importer"), &evidence, today)),
             vec![Outcome::Mismatch]
         );
         // An exporter's role stands (the risk step reads the re-export); without the Russian lot, so does an
         // importer's that also sells on to a neighbour.
         assert_eq!(
-            role(&judge(&subject("exporter"), &evidence, today)),
+            role_outcomes(&judge(&subject("exporter"), &evidence, today)),
             vec![Outcome::Match]
         );
         evidence.findings.remove(1);
         assert_eq!(
-            role(&judge(&subject("importer"), &evidence, today)),
+            role_outcomes(&judge(&subject("importer"), &evidence, today)),
             vec![Outcome::Match]
         );
+    }
+
+    fn role_outcomes(judgement: &Judgement) -> Vec<Outcome> {
+        judgement
+            .fields
+            .iter()
+            .filter(|field| field.field == Field::TradeRole)
+            .map(|field| field.outcome)
+            .collect()
     }
 
     fn last_shipment(judgement: &Judgement) -> Option<Outcome> {
@@ -609,14 +610,6 @@ mod tests {
     #[test]
     fn a_trader_whose_only_shipments_are_samples_shows_no_commercial_trade() {
         let today = "2026-11-26".parse().unwrap();
-        let role = |judgement: &Judgement| -> Vec<Outcome> {
-            judgement
-                .fields
-                .iter()
-                .filter(|field| field.field == Field::TradeRole)
-                .map(|field| field.outcome)
-                .collect()
-        };
         let mut evidence = shipments(&["2026-02-01", "2026-06-01"]);
         for (finding, text) in evidence
             .findings
@@ -628,11 +621,11 @@ mod tests {
             }
         }
         let judgement = judge(&exporter(), &evidence, today);
-        assert!(role(&judgement).contains(&Outcome::Mismatch));
+        assert!(role_outcomes(&judgement).contains(&Outcome::Mismatch));
         // One commercial lot beside the samples is trade.
         let mut mixed = shipments(&["2026-08-01"]);
         mixed.findings.extend(evidence.findings);
-        assert_eq!(role(&judge(&exporter(), &mixed, today)), vec![Outcome::Match]);
+        assert_eq!(role_outcomes(&judge(&exporter(), &mixed, today)), vec![Outcome::Match]);
     }
 
     #[test]
