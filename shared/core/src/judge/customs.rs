@@ -506,12 +506,13 @@ mod tests {
         }
     }
 
-    fn line_of_business(judgement: &Judgement) -> Vec<Outcome> {
+    /// The outcomes a judgement gives `field`, in order.
+    fn outcomes(judgement: &Judgement, field: Field) -> Vec<Outcome> {
         judgement
             .fields
             .iter()
-            .filter(|field| field.field == Field::LineOfBusiness)
-            .map(|field| field.outcome)
+            .filter(|compared| compared.field == field)
+            .map(|compared| compared.outcome)
             .collect()
     }
 
@@ -529,12 +530,12 @@ mod tests {
             }
         }
         assert_eq!(
-            line_of_business(&judge(&exporter(), &switched, today)),
+            outcomes(&judge(&exporter(), &switched, today), Field::LineOfBusiness),
             vec![Outcome::Mismatch]
         );
         switched.findings.truncate(4);
         assert_eq!(
-            line_of_business(&judge(&exporter(), &switched, today)),
+            outcomes(&judge(&exporter(), &switched, today), Field::LineOfBusiness),
             vec![Outcome::Match]
         );
     }
@@ -574,29 +575,20 @@ mod tests {
         }
         let today = "2026-11-26".parse().unwrap();
         assert_eq!(
-            role_outcomes(&judge(&subject("importer"), &evidence, today)),
+            outcomes(&judge(&subject("importer"), &evidence, today), Field::TradeRole),
             vec![Outcome::Mismatch]
         );
         // An exporter's role stands (the risk step reads the re-export); without the Russian lot, so does an
         // importer's that also sells on to a neighbour.
         assert_eq!(
-            role_outcomes(&judge(&subject("exporter"), &evidence, today)),
+            outcomes(&judge(&subject("exporter"), &evidence, today), Field::TradeRole),
             vec![Outcome::Match]
         );
         evidence.findings.remove(1);
         assert_eq!(
-            role_outcomes(&judge(&subject("importer"), &evidence, today)),
+            outcomes(&judge(&subject("importer"), &evidence, today), Field::TradeRole),
             vec![Outcome::Match]
         );
-    }
-
-    fn role_outcomes(judgement: &Judgement) -> Vec<Outcome> {
-        judgement
-            .fields
-            .iter()
-            .filter(|field| field.field == Field::TradeRole)
-            .map(|field| field.outcome)
-            .collect()
     }
 
     fn last_shipment(judgement: &Judgement) -> Option<Outcome> {
@@ -621,11 +613,14 @@ mod tests {
             }
         }
         let judgement = judge(&exporter(), &evidence, today);
-        assert!(role_outcomes(&judgement).contains(&Outcome::Mismatch));
+        assert!(outcomes(&judgement, Field::TradeRole).contains(&Outcome::Mismatch));
         // One commercial lot beside the samples is trade.
         let mut mixed = shipments(&["2026-08-01"]);
         mixed.findings.extend(evidence.findings);
-        assert_eq!(role_outcomes(&judge(&exporter(), &mixed, today)), vec![Outcome::Match]);
+        assert_eq!(
+            outcomes(&judge(&exporter(), &mixed, today), Field::TradeRole),
+            vec![Outcome::Match]
+        );
     }
 
     #[test]
