@@ -108,7 +108,7 @@ fn linkedin_lookups(subject: &Subject, core: &str) -> Vec<Lookup> {
         .social
         .as_ref()
         .and_then(|social| social.linkedin.as_ref())
-        .map(|url| url.to_string());
+        .map(|url| canonical_linkedin_url(url.as_str()));
     let country = subject.country.as_ref().map(|code| code.as_str().to_string());
     let mut lookups = Vec::new();
     match subject.kind {
@@ -147,6 +147,26 @@ fn linkedin_lookups(subject: &Subject, core: &str) -> Vec<Lookup> {
         }
     }
     lookups
+}
+
+/// A LinkedIn profile URL on LinkedIn's own host: `cl.linkedin.com/in/jane-doe`, `m.linkedin.com/in/jane-doe` and
+/// `linkedin.com/in/jane-doe` are the same profile as `www.linkedin.com/in/jane-doe` (LinkedIn serves every profile
+/// under country and mobile subdomains), and profile lookups know it only by the canonical form.
+/// Any other URL is returned as it is.
+pub fn canonical_linkedin_url(url: &str) -> String {
+    let Ok(mut parsed) = url::Url::parse(url.trim()) else {
+        return url.to_string();
+    };
+    let host = parsed.host_str().unwrap_or_default().to_ascii_lowercase();
+    let on_linkedin = host == "linkedin.com"
+        || host
+            .strip_suffix(".linkedin.com")
+            .is_some_and(|label| !label.is_empty() && !label.contains('.'));
+    let is_profile = ["/in/", "/company/"].iter().any(|kind| parsed.path().starts_with(kind));
+    if !on_linkedin || !is_profile || parsed.set_host(Some("www.linkedin.com")).is_err() {
+        return url.to_string();
+    }
+    parsed.to_string()
 }
 
 /// The name without its legal form, keeping the customer's capitalisation for queries
@@ -212,6 +232,36 @@ pub fn country_in_location(location: &str) -> Option<&'static str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_linkedin_profile_on_a_country_or_mobile_host_is_looked_up_on_www() {
+        assert_eq!(
+            canonical_linkedin_url("https://cl.linkedin.com/in/jane-doe"),
+            "https://www.linkedin.com/in/jane-doe"
+        );
+        assert_eq!(
+            canonical_linkedin_url("https://m.linkedin.com/company/acme-trading/"),
+            "https://www.linkedin.com/company/acme-trading/"
+        );
+        assert_eq!(
+            canonical_linkedin_url("https://linkedin.com/in/jane-doe"),
+            "https://www.linkedin.com/in/jane-doe"
+        );
+    }
+
+    #[test]
+    fn other_urls_are_left_as_entered() {
+        // Not a profile, not LinkedIn, or a look-alike host that merely ends in "linkedin.com".
+        for url in [
+            "https://business.linkedin.com/marketing-solutions",
+            "https://www.linkedin.com/in/jane-doe",
+            "https://cl.linkedin.com.evil.example/in/jane-doe",
+            "https://notlinkedin.com/in/jane-doe",
+            "https://a.b.linkedin.com/in/jane-doe",
+        ] {
+            assert_eq!(canonical_linkedin_url(url), url);
+        }
+    }
 
     #[test]
     fn the_core_name_keeps_the_customers_spelling_and_symbols() {

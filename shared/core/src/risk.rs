@@ -43,12 +43,7 @@ pub fn cross_channel_flags(profile: &SubjectProfile, verdicts: &[ChannelVerdict]
             flags.insert(Flag::FreeEmailDomain);
         }
         // The company's own channels publishing the very address settle it, whatever its domain.
-        let published_by_company = verdicts.iter().any(|verdict| {
-            verdict
-                .fields
-                .iter()
-                .any(|field| field.field == Field::Email && field.outcome == Outcome::Match)
-        });
+        let published_by_company = any_email_outcome(verdicts, Outcome::Match);
         let foreign_domain = profile
             .website
             .as_deref()
@@ -77,6 +72,24 @@ pub fn cross_channel_flags(profile: &SubjectProfile, verdicts: &[ChannelVerdict]
         flags.insert(Flag::ContactNotVerified);
     }
     flags
+}
+
+/// Whether some channel's e-mail comparison came out `outcome`.
+fn any_email_outcome(verdicts: &[ChannelVerdict], outcome: Outcome) -> bool {
+    verdicts.iter().any(|verdict| {
+        verdict
+            .fields
+            .iter()
+            .any(|field| field.field == Field::Email && field.outcome == outcome)
+    })
+}
+
+/// Whether the free-mail address entered is the one the subject's own channels publish (a channel found the very
+/// address, none another): a webmail box the business is known by, not one an impostor opened in its name.
+pub fn free_mail_published_by_subject(profile: &SubjectProfile, verdicts: &[ChannelVerdict]) -> bool {
+    profile.email_domain.as_deref().is_some_and(domain::is_free_mail)
+        && any_email_outcome(verdicts, Outcome::Match)
+        && !any_email_outcome(verdicts, Outcome::Mismatch)
 }
 
 /// Whether the only channels contradicting the address are the subject's own social pages (they link to the
@@ -222,6 +235,9 @@ pub struct RiskContext {
     pub sanctioned_trade: bool,
     /// The subject claims broker-chain commodities its customs do not show (`commodity_offer_unlike_its_trade`).
     pub commodity_offer: bool,
+    /// The free-mail address entered is the one the subject's own channels publish
+    /// (`free_mail_published_by_subject`).
+    pub free_mail_published: bool,
 }
 
 /// Countries under United Nations sanctions whose trade the US and the EU restrict across the board: a shipment to
@@ -375,6 +391,7 @@ pub fn assess_check(
         own_mail_elsewhere: own_mail_elsewhere(profile, verdicts),
         sanctioned_trade: sanctioned_trade(profile, verdicts),
         commodity_offer: commodity_offer_unlike_its_trade(profile, flags),
+        free_mail_published: free_mail_published_by_subject(profile, verdicts),
         trade_dormant: verdicts.iter().any(|verdict| {
             verdict
                 .fields
@@ -414,6 +431,9 @@ pub fn assess(flags: &BTreeSet<Flag>, context: RiskContext) -> (RiskLevel, Vec<S
         // Free mail is never on the company's domain: the mismatch adds only what a foreign domain adds beyond it.
         Flag::EmailDomainMismatch if flags.contains(&Flag::FreeEmailDomain) => 1,
         Flag::AdverseMedia if !context.adverse_media_corroborated => 2,
+        // Free mail the business itself publishes is tied to it by publication: a caution on payments (medium on
+        // its own, below), not a discrepancy that adds to others towards high.
+        Flag::FreeEmailDomain if context.free_mail_published => 0,
         flag => weight(flag),
     };
     let points: u32 = flags.iter().map(|flag| weight(*flag)).sum();
@@ -441,6 +461,12 @@ pub fn assess(flags: &BTreeSet<Flag>, context: RiskContext) -> (RiskLevel, Vec<S
     if points > 0 {
         return (RiskLevel::Medium, vec![format!("medium: {}", weighted.join(", "))]);
     }
+    if flags.contains(&Flag::FreeEmailDomain) {
+        return (
+            RiskLevel::Medium,
+            vec!["medium: free_email_domain, the subject's own published webmail address; confirm bank details by call-back before payment".into()],
+        );
+    }
     if context.trade_dormant {
         return (
             RiskLevel::Medium,
@@ -456,6 +482,7 @@ pub fn assess(flags: &BTreeSet<Flag>, context: RiskContext) -> (RiskLevel, Vec<S
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::verdict::FieldComparison;
 
     fn set(flags: &[Flag]) -> BTreeSet<Flag> {
         flags.iter().copied().collect()
@@ -484,6 +511,46 @@ mod tests {
         assert_eq!(assess(&flags, RiskContext::default()).0, RiskLevel::High);
         let free_mail_alone = set(&[Flag::FreeEmailDomain, Flag::EmailDomainMismatch]);
         assert_eq!(assess(&free_mail_alone, RiskContext::default()).0, RiskLevel::Medium);
+    }
+
+    #[test]
+    fn free_mail_the_business_publishes_is_a_caution_that_does_not_add_towards_high() {
+        let published = RiskContext {
+            free_mail_published: true,
+            ..RiskContext::default()
+        };
+        assert_eq!(assess(&set(&[Flag::FreeEmailDomain]), published).0, RiskLevel::Medium);
+        let with_site_of_another = set(&[Flag::FreeEmailDomain, Flag::WebsiteContentMismatch]);
+        assert_eq!(assess(&with_site_of_another, published).0, RiskLevel::Medium);
+        // Free mail nobody ties to the business still counts beside another discrepancy.
+        assert_eq!(assess(&with_site_of_another, RiskContext::default()).0, RiskLevel::High);
+    }
+
+    fn email_verdict(channel: Channel, outcome: Outcome, found: &str) -> ChannelVerdict {
+        let mut verdict = ChannelVerdict::without_evidence(channel, Verdict::Consistent, "");
+        verdict.fields.push(FieldComparison {
+            field: Field::Email,
+            entered: "acme.knits@gmail.com".into(),
+            found: found.into(),
+            outcome,
+            evidence: Vec::new(),
+            note: String::new(),
+        });
+        verdict
+    }
+
+    #[test]
+    fn free_mail_is_published_by_the_subject_only_when_a_channel_shows_it_and_none_contradicts_it() {
+        let request = crate::request::CheckRequest::from_value(&serde_json::json!({
+            "subject": {"kind": "company", "name": "Acme Knits Ltd", "email": "acme.knits@gmail.com"}
+        }))
+        .expect("a valid request");
+        let profile = SubjectProfile::new(&request.subject);
+        let shown = email_verdict(Channel::Facebook, Outcome::Match, "acme.knits@gmail.com");
+        let other = email_verdict(Channel::Website, Outcome::Mismatch, "sales@acmeknits.example");
+        assert!(free_mail_published_by_subject(&profile, std::slice::from_ref(&shown)));
+        assert!(!free_mail_published_by_subject(&profile, &[shown, other]));
+        assert!(!free_mail_published_by_subject(&profile, &[]));
     }
 
     #[test]

@@ -31,7 +31,7 @@ fn identified_profile_urls(evidence: &Evidence) -> Vec<String> {
 }
 
 pub(super) fn normalize_profile_url(url: &str) -> String {
-    let lower = url.trim().to_lowercase();
+    let lower = crate::planner::canonical_linkedin_url(url.trim()).to_lowercase();
     let without_scheme = lower.split_once("://").map(|(_, rest)| rest).unwrap_or(&lower);
     without_scheme
         .trim_start_matches("www.")

@@ -54,6 +54,7 @@ pub(super) fn judge(profile: &SubjectProfile, evidence: &Evidence) -> Judgement 
             }
             judgement.mark_relevant(index);
             compare_contact_in_text(&mut judgement, profile, &body, index);
+            compare_disowned_mail_domain(&mut judgement, profile, &body, index);
             if !own_site {
                 compare_home_page(&mut judgement, profile, url, &body, index);
             }
@@ -183,6 +184,31 @@ fn compare_mail_of_another_company(judgement: &mut Judgement, profile: &SubjectP
             "another company publishes the entered phone and mail domain as its own",
         );
     }
+}
+
+/// A result about the company that names the entered corporate mail domain (not the entered website's) while
+/// warning of impostors ("Acme Ltd warns buyers: emails from 'acme-sa.example' are not from the company"): the
+/// company disowns the domain the request writes from, so the e-mail contradicts. A domain named in any other
+/// context (a new address announced, a partner's site) says nothing against it.
+fn compare_disowned_mail_domain(judgement: &mut Judgement, profile: &SubjectProfile, body: &str, index: usize) {
+    let (Some(entered), Some(mail_domain)) = (profile.email.as_deref(), profile.mail_domain_off_website()) else {
+        return;
+    };
+    if warns_against_domain(body, mail_domain) {
+        judgement.compare(
+            Field::Email,
+            entered,
+            mail_domain,
+            Outcome::Mismatch,
+            &[index],
+            "the result warns that mail from the entered domain is not the company's",
+        );
+    }
+}
+
+/// Whether the text names the domain in an impersonation warning (`signals::victim_context`).
+fn warns_against_domain(body: &str, mail_domain: &str) -> bool {
+    domain::names_domain(body, mail_domain) && signals::victim_context(body)
 }
 
 /// Whether the result gives the subject's telephone number (compared as E.164).
@@ -502,6 +528,31 @@ pub(super) fn mentioned_only_as_departed(text: &str, person: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_warning_that_names_the_entered_mail_domain_disowns_it() {
+        assert!(warns_against_domain(
+            "Date exporter warns buyers of impostors. Emails from 'acme-sa.example' are not from the company.",
+            "acme-sa.example"
+        ));
+        assert!(warns_against_domain(
+            "Fraudsters posing as Acme Trading use the look-alike domain acme-sa.example.",
+            "acme-sa.example"
+        ));
+    }
+
+    #[test]
+    fn a_domain_named_without_a_warning_or_a_warning_about_another_domain_is_no_contradiction() {
+        // The domain in ordinary news, and a warning that names some other domain.
+        assert!(!warns_against_domain(
+            "Acme Trading moved its export desk to acme-sa.example this year.",
+            "acme-sa.example"
+        ));
+        assert!(!warns_against_domain(
+            "Acme Trading warns buyers: emails from acme-trade.example are not from the company.",
+            "acme-sa.example"
+        ));
+    }
 
     #[test]
     fn premises_reported_sold_or_left_at_the_entered_street_are_read_in_several_languages() {

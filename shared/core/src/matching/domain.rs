@@ -408,9 +408,50 @@ pub fn emails_in(text: &str) -> Vec<String> {
         .collect()
 }
 
+/// Whether free text names the domain (or a host under it) as a whole name: "emails from 'acme-sa.example'" and
+/// "mail.acme-sa.example" name `acme-sa.example`; "acme-sa.example.com" and "myacme-sa.example" do not.
+pub fn names_domain(text: &str, domain: &str) -> bool {
+    let Some(wanted) = registrable_domain(domain) else {
+        return false;
+    };
+    let lower = text.to_lowercase();
+    let is_name_char = |c: char| c.is_alphanumeric() || c == '-' || c == '_';
+    lower.match_indices(&wanted).any(|(start, _)| {
+        let before = lower[..start].chars().next_back();
+        let mut after = lower[start + wanted.len()..].chars();
+        let starts_whole = before.is_none_or(|c| !is_name_char(c));
+        let ends_whole = match after.next() {
+            None => true,
+            // A dot ends a sentence, unless a longer host name goes on after it.
+            Some('.') => after.next().is_none_or(|c| !is_name_char(c)),
+            Some(c) => !is_name_char(c),
+        };
+        starts_whole && ends_whole
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_domain_is_named_in_text_only_as_a_whole_host_name() {
+        for text in [
+            "Emails from 'acme-sa.example' are not ours.",
+            "Our only domain is acme-sa.example.",
+            "Write to sales@mail.acme-sa.example for quotes",
+            "ACME-SA.EXAMPLE (fake)",
+        ] {
+            assert!(names_domain(text, "acme-sa.example"), "{text}");
+        }
+        for text in [
+            "Visit acme-sa.example.com for more.",
+            "myacme-sa.example is another shop",
+            "acme.example only",
+        ] {
+            assert!(!names_domain(text, "acme-sa.example"), "{text}");
+        }
+    }
 
     #[test]
     fn registrable_domain_follows_the_public_suffix_list() {

@@ -5,7 +5,7 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
-use super::text::{compact, fold, has_cjk, is_cjk, is_latin, tokens, tokens_similar};
+use super::text::{compact, fold, has_cjk, is_cjk, is_latin, split_scripts, tokens, tokens_similar};
 
 /// Legal forms written after the name, in natural spelling; folded and tokenized once at start-up.
 const TRAILING_LEGAL_FORMS: &[&str] = &[
@@ -1311,8 +1311,30 @@ fn person_tokens_cover(fewer: &[String], more: &[String]) -> bool {
     full_matches >= 1
 }
 
+/// The two spellings of a person's name given in two scripts, native and romanized side by side
+/// ("井上 健 (Takeshi Inoue)", "Иван Петров / Ivan Petrov"): one person, whom a source names in either script.
+/// Each spelling must be a full name on its own (two words, or an unspaced Han or kana run of two characters or
+/// more), so a lone given name or surname in parentheses is not taken for the person.
+fn two_script_spellings(name: &str) -> Option<[String; 2]> {
+    let (latin, native) = split_scripts(name)?;
+    let full_name = |spelling: &str| {
+        let words = person_tokens(spelling);
+        words.len() >= 2
+            || words
+                .first()
+                .is_some_and(|word| word.chars().count() >= 2 && word.chars().all(is_cjk))
+    };
+    (full_name(&latin) && full_name(&native)).then_some([latin, native])
+}
+
 /// Whether two person names are the same name, in any order, ignoring diacritics and honorifics.
 pub fn person_names_match(a: &str, b: &str) -> bool {
+    if let Some(spellings) = two_script_spellings(a) {
+        return spellings.iter().any(|spelling| person_names_match(spelling, b));
+    }
+    if let Some(spellings) = two_script_spellings(b) {
+        return spellings.iter().any(|spelling| person_names_match(a, spelling));
+    }
     let mut left = person_tokens(a);
     let mut right = person_tokens(b);
     if left.is_empty() || right.is_empty() {
@@ -1352,6 +1374,9 @@ pub fn person_names_match(a: &str, b: &str) -> bool {
 
 /// Whether free text names the person (all name tokens adjacent, in either order, or the middle names shortened).
 pub fn mentions_person(text: &str, name: &str) -> bool {
+    if let Some(spellings) = two_script_spellings(name) {
+        return spellings.iter().any(|spelling| mentions_person(text, spelling));
+    }
     let name_tokens = person_tokens(name);
     if name_tokens.is_empty() {
         return false;
@@ -1748,6 +1773,30 @@ mod tests {
             "杭州绿叶茶业有限公司",
             &chinese_places
         ));
+    }
+
+    #[test]
+    fn a_name_given_in_two_scripts_is_found_under_either_spelling() {
+        let name = "井上 健 (Takeshi Inoue)";
+        assert!(mentions_person("代表取締役：井上 健", name));
+        assert!(mentions_person("設立 2018年 代表取締役 井上健", name));
+        assert!(mentions_person("Representative director Takeshi Inoue said", name));
+        assert!(person_names_match("Takeshi Inoue", name));
+        assert!(person_names_match(name, "井上健"));
+        assert!(mentions_person(
+            "Генеральный директор Иван Петров",
+            "Иван Петров / Ivan Petrov"
+        ));
+    }
+
+    #[test]
+    fn a_lone_name_part_or_another_person_in_either_script_is_not_the_person() {
+        let name = "井上 健 (Takeshi Inoue)";
+        assert!(!mentions_person("代表取締役：井上 大輔", name));
+        assert!(!mentions_person("Sales manager Hiroshi Inoue", name));
+        assert!(!person_names_match("Takeshi Yamada", name));
+        // A single word in the other script is a nickname or a surname, not a second spelling of the whole name.
+        assert!(!mentions_person("Ask for Ivan at the desk", "Иван Петров (Ivan)"));
     }
 
     #[test]
