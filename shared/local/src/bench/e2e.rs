@@ -151,9 +151,10 @@ impl RunResult {
             .collect();
         println!("    provider calls per check by channel: {}", calls.join(", "));
         println!(
-            "    CPU: server {:.1} s = {:.2} ms/check; sandbox {:.1} s; load generator {:.1} s; process (getrusage) {:.1} s = {:.2} ms/check",
+            "    CPU: server {:.1} s = {:.2} ms/check (the store's threads {:.3}); sandbox {:.1} s; load generator {:.1} s; process (getrusage) {:.1} s = {:.2} ms/check",
             self.cpu.server.as_secs_f64(),
             self.cpu.server.as_secs_f64() * 1e3 / done,
+            self.cpu.store.as_secs_f64() * 1e3 / done,
             self.cpu.sandbox.as_secs_f64(),
             self.cpu.client.as_secs_f64(),
             self.cpu.process.as_secs_f64(),

@@ -18,6 +18,7 @@ struct Phase {
     label: String,
     run: LoadRun,
     server_cpu: Duration,
+    store_cpu: Duration,
     client_cpu: Duration,
     commits: GroupCommits,
 }
@@ -82,10 +83,11 @@ impl Phase {
         println!("  {:<28} service  {}", "", line(service));
         let requests = self.run.count_status(202).max(1) as f64;
         println!(
-            "  {:<28} CPU server {:.2} s ({:.0} µs/request), client {:.2} s ({:.0} µs/request); sends that waited for a free connection: {}",
+            "  {:<28} CPU server {:.2} s ({:.0} µs/request, the store's threads {:.0}), client {:.2} s ({:.0} µs/request); sends that waited for a free connection: {}",
             "",
             self.server_cpu.as_secs_f64(),
             self.server_cpu.as_secs_f64() * 1e6 / requests,
+            self.store_cpu.as_secs_f64() * 1e6 / requests,
             self.client_cpu.as_secs_f64(),
             self.client_cpu.as_secs_f64() * 1e6 / requests,
             self.run.delayed_by_client
@@ -131,6 +133,7 @@ async fn phase(
         label,
         run,
         server_cpu: spent.server,
+        store_cpu: spent.store,
         client_cpu: spent.client,
         commits: GroupCommits::now().since(&commits_before),
     }

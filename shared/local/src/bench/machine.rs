@@ -112,6 +112,8 @@ pub struct CpuSpent {
     /// The service under test: the API, the worker pool, SQLite and the provider clients (`bench-server` threads,
     /// and the store's own `sqlite-` threads).
     pub server: Duration,
+    /// Of `server`, the store's own threads (the database writer, the WAL checkpointer).
+    pub store: Duration,
     /// The sandbox standing in for the providers (`bench-sandbox` threads).
     pub sandbox: Duration,
     /// The load generator and everything else.
@@ -143,6 +145,7 @@ impl CpuSnapshot {
         let delta = |index: usize| self.threads[index].saturating_sub(earlier.threads[index]);
         CpuSpent {
             server: delta(0) + delta(2),
+            store: delta(2),
             sandbox: delta(1),
             client: delta(3),
             process: self.process.saturating_sub(earlier.process),
