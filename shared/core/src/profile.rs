@@ -330,8 +330,17 @@ impl SubjectProfile {
     /// Whether `name` is the subject's name with different business words — "Steppe Agro Trade" for
     /// "Steppe Agro Export": the same brand under another legal name, which contradicts the request.
     pub fn is_conflicting_name(&self, name: &str) -> bool {
+        // The native or registered form the customer entered as the local name is the subject's own name.
+        let core = names::core_company_name(name);
+        if self
+            .local_core_name
+            .as_deref()
+            .is_some_and(|local| !local.is_empty() && core == local)
+        {
+            return false;
+        }
         let entered = business_words(&self.core_name);
-        let found = business_words(&names::core_company_name(name));
+        let found = business_words(&core);
         let distinctive = self.distinctive_tokens();
         let only_found: Vec<&String> = found.iter().filter(|token| !entered.contains(token)).collect();
         let only_entered = entered
@@ -472,13 +481,26 @@ const NAME_ABBREVIATIONS: &[(&str, &str)] = &[
     ("imp", "import"),
     ("exp", "export"),
     ("tr", "trading"),
+    ("handelsges", "handels"),
 ];
+
+/// A German business word compounded with "-gesellschaft" (company) is the word before it: "Handelsgesellschaft
+/// mbH" is a "Handels-GmbH", "Vertriebsgesellschaft mbH" a "Vertriebs-GmbH" — the company word belongs to the
+/// legal form, written into the word or not.
+fn without_company_compound(token: String) -> String {
+    const COMPANY_WORD: &str = "gesellschaft";
+    match token.strip_suffix(COMPANY_WORD) {
+        Some(stem) if stem.chars().count() >= 3 => stem.to_string(),
+        _ => token,
+    }
+}
 
 /// A name's tokens with abbreviations spelled out and connecting words ("the", "and", "&") left out.
 fn business_words(name: &str) -> Vec<String> {
     text::tokens(&name.replace('&', " and "))
         .into_iter()
         .filter(|token| !matches!(token.as_str(), "the" | "and" | "of" | "und" | "et" | "y" | "e"))
+        .map(without_company_compound)
         .map(|token| {
             NAME_ABBREVIATIONS
                 .iter()
@@ -668,6 +690,27 @@ mod tests {
         }))
         .expect("a subject");
         assert!(!SubjectProfile::new(&subject).is_conflicting_name("Visayas Coconut & Copra Intl. Corp."));
+    }
+
+    #[test]
+    fn a_german_company_compound_or_the_entered_local_name_is_no_other_legal_name() {
+        let subject: Subject = serde_json::from_value(serde_json::json!({
+            "kind": "company", "name": "HANSEATISCHE BUNTMETALL HANDELS GMBH & CO KG"
+        }))
+        .expect("a subject");
+        let profile = SubjectProfile::new(&subject);
+        assert!(!profile.is_conflicting_name("Hanseatische Buntmetall-Handelsgesellschaft mbH & Co. KG"));
+        assert!(!profile.is_conflicting_name("HANSEATISCHE BUNTMETALL HANDELSGES MBH & CO KG"));
+        // Another business word is still another legal name.
+        assert!(profile.is_conflicting_name("Hanseatische Buntmetall Import GmbH"));
+
+        let subject: Subject = serde_json::from_value(serde_json::json!({
+            "kind": "company", "name": "Steppe Agro Export LLP", "local_name": "Steppe Agro Trade LLP"
+        }))
+        .expect("a subject");
+        let profile = SubjectProfile::new(&subject);
+        assert!(!profile.is_conflicting_name("Steppe Agro Trade LLP"));
+        assert!(profile.is_conflicting_name("Steppe Agro Trading LLP"));
     }
 
     #[test]

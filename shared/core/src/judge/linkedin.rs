@@ -178,7 +178,12 @@ fn judge_people(judgement: &mut Judgement, profile: &SubjectProfile, evidence: &
                 .local_name
                 .as_deref()
                 .is_some_and(|local| names::mentions_person(name, local));
-        if !names::person_names_match(name, person_name) && !is_subject_in_own_script {
+        let requested = identified.contains(&normalize_profile_url(url));
+        let name_matches = names::person_names_match(name, person_name) || is_subject_in_own_script;
+        // A familiar form of the given name ("Tom" for Thomas) is the person only on a profile tied to them
+        // otherwise: at the URL the customer entered, or at the claimed employer (checked below).
+        let familiar_form = !name_matches && names::person_names_match_by_familiar_form(name, person_name);
+        if !name_matches && !familiar_form {
             continue;
         }
         // The profile's company field is the current employer; the headline only stands in when it is empty.
@@ -194,6 +199,9 @@ fn judge_people(judgement: &mut Judgement, profile: &SubjectProfile, evidence: &
                     }),
                 },
             );
+        if familiar_form && !requested && !works_for_employer {
+            continue;
+        }
         if works_for_employer && at_employer.is_none() {
             at_employer = Some(index);
         }
@@ -217,7 +225,7 @@ fn judge_people(judgement: &mut Judgement, profile: &SubjectProfile, evidence: &
         if works_for_mail_owner && !works_for_employer && at_mail_owner.is_none() {
             at_mail_owner = Some(index);
         }
-        if identified.contains(&normalize_profile_url(url)) {
+        if requested {
             by_request = Some(index);
         }
         let title_matches = profile
@@ -388,6 +396,84 @@ fn person_summary(evidence: &Evidence, index: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::channel::Channel;
+    use crate::evidence::{Finding, ProviderCall};
+    use chrono::{TimeZone, Utc};
+
+    fn broker() -> SubjectProfile {
+        let subject: crate::request::Subject = serde_json::from_value(serde_json::json!({
+            "kind": "person", "name": "Thomas J. Brennan", "country": "US",
+            "contact": { "name": "Thomas J. Brennan", "title": "Owner, Brennan Metals Brokerage LLC" }
+        }))
+        .expect("a subject");
+        SubjectProfile::new(&subject)
+    }
+
+    /// LinkedIn evidence of one person profile, looked up at `requested` when given.
+    fn person_profile(requested: Option<&str>, url: &str, name: &str, company: &str) -> Evidence {
+        let finding = Finding {
+            provider: "linkedin".into(),
+            source: url.into(),
+            fetched_at: Utc.with_ymd_and_hms(2026, 11, 26, 0, 0, 0).unwrap(),
+            record: Record::PersonProfile {
+                url: url.into(),
+                name: name.into(),
+                headline: None,
+                company: Some(company.into()),
+                location: Some("Pittsburgh, Pennsylvania, United States".into()),
+            },
+        };
+        let calls = requested
+            .map(|requested| ProviderCall {
+                provider: "linkedin".into(),
+                lookup: Lookup::PersonProfile { url: requested.into() },
+                elapsed_ms: 0,
+                findings: 1,
+                error: None,
+            })
+            .into_iter()
+            .collect();
+        Evidence {
+            findings: vec![finding],
+            calls,
+            ..Evidence::empty(Channel::Linkedin)
+        }
+    }
+
+    fn employer_outcomes(evidence: &Evidence) -> Vec<Outcome> {
+        judge(&broker(), evidence)
+            .fields
+            .iter()
+            .filter(|compared| compared.field == Field::Employer)
+            .map(|compared| compared.outcome)
+            .collect()
+    }
+
+    #[test]
+    fn a_familiar_given_name_on_the_entered_profile_or_at_the_claimed_employer_is_the_person() {
+        let url = "https://www.linkedin.com/in/tjbrennan-metals";
+        let entered = person_profile(
+            Some("linkedin.com/in/tjbrennan-metals"),
+            url,
+            "Tom Brennan",
+            "Brennan Metals Brokerage LLC",
+        );
+        assert_eq!(employer_outcomes(&entered), vec![Outcome::Match]);
+        let at_employer = person_profile(None, url, "Tom Brennan", "Brennan Metals Brokerage LLC");
+        assert_eq!(employer_outcomes(&at_employer), vec![Outcome::Match]);
+    }
+
+    #[test]
+    fn a_familiar_given_name_found_by_name_elsewhere_is_a_namesake() {
+        let namesake = person_profile(
+            None,
+            "https://www.linkedin.com/in/tom-brennan-loans",
+            "Tom Brennan",
+            "Bay State Home Lending",
+        );
+        assert!(employer_outcomes(&namesake).is_empty());
+        assert!(judge(&broker(), &namesake).relevant.is_empty());
+    }
 
     #[test]
     fn a_company_name_spells_its_own_domain_only() {

@@ -245,7 +245,51 @@ fn compare_contact_in_text(judgement: &mut Judgement, profile: &SubjectProfile, 
         );
         return;
     }
+    if reports_contact_departed(profile, body, contact) {
+        judgement.compare(
+            Field::Contact,
+            contact,
+            &body.chars().take(160).collect::<String>(),
+            Outcome::Mismatch,
+            &[index],
+            "the result reports that the contact left the company",
+        );
+        return;
+    }
     compare_role_in_text(judgement, profile, contact, body, index);
+}
+
+/// Whether a result about the company names the contact only to report them gone ("… succeeds Julien Marchand,
+/// who left the company in March to join …"), and the company left is the subject. Another company may be the
+/// one left: named in the departure ("left Cargill in 2015"), after a "from" ("resigned from Cargill"), or the
+/// subject named later as where they went ("… to join Acme").
+fn reports_contact_departed(profile: &SubjectProfile, body: &str, contact: &str) -> bool {
+    const FROM_WORDS: &[&str] = &["from", "de", "du", "des", "von", "aus", "at", "bei", "chez"];
+    if !mentioned_only_as_departed(body, contact) {
+        return false;
+    }
+    let core = text::tokens(&profile.core_name);
+    let first_core_token = core.first();
+    signals::sentences(body)
+        .into_iter()
+        .filter(|sentence| names::mentions_person(sentence, contact))
+        .all(|sentence| {
+            let folded = text::fold(sentence);
+            DEPARTED.find(&folded).is_some_and(|departure| {
+                let phrase = departure.as_str();
+                let names_company_left = phrase.starts_with("left") && phrase.ends_with(|c: char| c.is_ascii_digit());
+                if names_company_left {
+                    return profile.is_mentioned_in(phrase);
+                }
+                let after = &folded[departure.end()..];
+                let mut words = after.split_whitespace();
+                let first = words.next().unwrap_or_default();
+                // The company left, named as the verb's object: the subject's name starts right after it.
+                let subject_right_after = text::tokens(first).first() == first_core_token;
+                let from_another = FROM_WORDS.contains(&first);
+                subject_right_after || (!from_another && !profile.is_mentioned_in(after))
+            })
+        })
 }
 
 /// Words reporting that a company sold, closed or left premises, or moved away from them, before naming where
@@ -294,8 +338,9 @@ fn compare_premises_left(judgement: &mut Judgement, profile: &SubjectProfile, bo
 }
 
 /// Whether a sentence reports premises at the entered street sold or left by the actor `names_actor` finds in the
-/// words before the verb: the street and house number named within eight words after the verb, before the clause
-/// ends (a comma, colon, parenthesis: "(left)" under a photo names no place) or a destination word.
+/// words before the verb: the street and house number (or the street and its type, when the move ends on another
+/// street) named within eight words after the verb, before the clause ends (a comma, colon, parenthesis: "(left)"
+/// under a photo names no place) or a destination word.
 fn reports_premises_left(
     entered: &str,
     country: Option<&str>,
@@ -313,9 +358,18 @@ fn reports_premises_left(
             .take_while(|word| !DESTINATION_WORDS.contains(word))
             .take(8)
             .collect();
-        !place.is_empty()
-            && crate::matching::address::street_named_in(entered, &place.join(" "), country)
-            && names_actor(&sentence[..verb.start()])
+        if place.is_empty() {
+            return false;
+        }
+        let place_text = place.join(" ");
+        // The street left may be named without its house number ("moved from its Edwin Swales Drive site to …"),
+        // unless the move ends on the same street (another number on it).
+        let street_left = crate::matching::address::street_named_in(entered, &place_text, country)
+            || (crate::matching::address::street_named_without_number_in(entered, &place_text, country) && {
+                let destination: Vec<&str> = sentence[verb.end()..].split_whitespace().skip(place.len()).collect();
+                !crate::matching::address::street_named_without_number_in(entered, &destination.join(" "), country)
+            });
+        street_left && names_actor(&sentence[..verb.start()])
     })
 }
 
@@ -508,16 +562,17 @@ pub(super) fn named_as_former(body: &str, company: &str) -> bool {
         })
 }
 
+/// Words saying a person left ("has left", "is no longer with", "a quitté", "ist ausgeschieden"), on folded text.
+static DEPARTED: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+    regex::Regex::new(r"\b(?:has|had|have)\s+left\b|\bleft\s+(?:us|the\s+(?:company|firm|team|business)|our\s+(?:company|firm|team))\b|\bleft\s+\w+(?:\s+\w+){0,3}\s+(?:at\s+the\s+end\s+of|in)\s+(?:\w+\s+)?\d{4}\b|\bno\s+longer\s+(?:with|at|works?|working|employed|part\s+of|represents?)\b|\b(?:retired|resigned|departed|stepped\s+down)\b|\bmoved\s+on\b|\ba\s+quitte\b|\bnous\s+a\s+quittes?\b|\bne\s+fait\s+plus\s+partie\b|\bist\s+ausgeschieden\b|\bhat\s+(?:uns|das\s+unternehmen)\s+verlassen\b|\bnicht\s+mehr\s+(?:bei|fur)\b|\b(?:ha\s+)?dejado\s+la\s+empresa\b|\bdejo\s+la\s+empresa\b|\bya\s+no\s+(?:trabaja|forma\s+parte)\b",
+        )
+    .expect("departure pattern compiles")
+});
+
 /// Whether every sentence of `text` that names `person` says they left ("Ivan Petrov left the company in March",
 /// "… is no longer with us", "a quitté", "ist ausgeschieden"): a page that names the contact only to announce
 /// the departure does not vouch for them.
 pub(super) fn mentioned_only_as_departed(text: &str, person: &str) -> bool {
-    static DEPARTED: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
-        regex::Regex::new(
-            r"\b(?:has|had|have)\s+left\b|\bleft\s+(?:us|the\s+(?:company|firm|team|business)|our\s+(?:company|firm|team))\b|\bleft\s+\w+(?:\s+\w+){0,3}\s+(?:at\s+the\s+end\s+of|in)\s+(?:\w+\s+)?\d{4}\b|\bno\s+longer\s+(?:with|at|works?|working|employed|part\s+of|represents?)\b|\b(?:retired|resigned|departed|stepped\s+down)\b|\bmoved\s+on\b|\ba\s+quitte\b|\bnous\s+a\s+quittes?\b|\bne\s+fait\s+plus\s+partie\b|\bist\s+ausgeschieden\b|\bhat\s+(?:uns|das\s+unternehmen)\s+verlassen\b|\bnicht\s+mehr\s+(?:bei|fur)\b|\b(?:ha\s+)?dejado\s+la\s+empresa\b|\bdejo\s+la\s+empresa\b|\bya\s+no\s+(?:trabaja|forma\s+parte)\b",
-        )
-        .expect("departure pattern compiles")
-    });
     let naming: Vec<&str> = signals::sentences(text)
         .into_iter()
         .filter(|sentence| names::mentions_person(sentence, person))
@@ -577,6 +632,12 @@ mod tests {
                 "ES",
                 "Conservas Rial se trasladó desde Calle Mayor 5 a un polígono de Vigo.",
             ),
+            // The street without its house number, the move ending on another street.
+            (
+                "24 Edwin Swales Dr, Rossburgh, Durban, 4094",
+                "ZA",
+                "Bayhead Bonded has moved from its Edwin Swales Drive site in Rossburgh to Plot 41, Bayhead Road.",
+            ),
         ];
         for (entered, country, sentence) in left {
             assert!(
@@ -592,6 +653,8 @@ mod tests {
             // A caption, and goods sold at the premises.
             "John Mwangi (left) at 14 Harbour Road with buyers.",
             "Pwani sisal mats are sold at 14 Harbour Road.",
+            // A move along the same street, named without numbers.
+            "Pwani Sisal moved from its Harbour Road store to a larger one on Harbour Road.",
         ];
         for sentence in not_left {
             assert!(
@@ -643,6 +706,35 @@ mod tests {
         ];
         for text in present {
             assert!(!mentioned_only_as_departed(text, "Ivan Petrov"), "{text}");
+        }
+    }
+
+    #[test]
+    fn a_result_reporting_that_the_contact_left_the_subject_contradicts_the_contact() {
+        let subject: crate::request::Subject = serde_json::from_value(serde_json::json!({
+            "kind": "company", "name": "Negoce Cereales du Berry SAS", "country": "FR",
+            "contact": { "name": "Julien Marchand", "title": "Directeur commercial" }
+        }))
+        .expect("a subject");
+        let profile = SubjectProfile::new(&subject);
+        let departed = [
+            "Négoce Céréales du Berry a nommé Claire Dufresne. Elle succède à Julien Marchand, qui a quitté la \
+             société en mars pour rejoindre Agri-Négoce Loire.",
+            "Grain trade moves. Julien Marchand has left Negoce Cereales du Berry, the Bourges merchant said.",
+            "Julien Marchand left Negoce Cereales du Berry in March 2026.",
+        ];
+        for body in departed {
+            assert!(reports_contact_departed(&profile, body, "Julien Marchand"), "{body}");
+        }
+        let not_departed = [
+            // The company he left is another; the subject is where he went, or he is there now.
+            "Negoce Cereales du Berry hires Julien Marchand, who left Cargill in 2019.",
+            "Julien Marchand, who resigned from Cargill, joins Negoce Cereales du Berry as sales director.",
+            "Julien Marchand has left Cargill to join Negoce Cereales du Berry.",
+            "Julien Marchand, directeur commercial de Négoce Céréales du Berry, commente la moisson.",
+        ];
+        for body in not_departed {
+            assert!(!reports_contact_departed(&profile, body, "Julien Marchand"), "{body}");
         }
     }
 

@@ -381,9 +381,12 @@ fn role_with_name_regex(title: &str) -> Option<std::rc::Rc<regex::Regex>> {
     if let Some(hit) = CACHE.with(|cache| cache.borrow().get(title).cloned()) {
         return hit;
     }
-    let role = regex::escape(title.trim());
+    let role = role_pattern(title);
     let name = r"\p{Lu}\p{Ll}+(?:[ -]\p{Lu}\p{Ll}+){1,2}";
-    let pattern = format!(r"(?i:{role})\s*(?:[:,–—-]|\bis\b)?\s*{name}|{name},?\s+(?:(?i:our|the)\s+)?(?i:{role})");
+    // A short aside may stand between the role and the name ("Directrice commerciale (depuis avril 2026) : …").
+    let aside = r"(?:\s*\([^()]{0,40}\))?";
+    let pattern =
+        format!(r"(?i:{role}){aside}\s*(?:[:,–—-]|\bis\b)?\s*{name}|{name},?\s+(?:(?i:our|the)\s+)?(?i:{role})");
     let compiled = regex::Regex::new(&pattern).ok().map(std::rc::Rc::new);
     CACHE.with(|cache| {
         let mut cache = cache.borrow_mut();
@@ -393,6 +396,22 @@ fn role_with_name_regex(title: &str) -> Option<std::rc::Rc<regex::Regex>> {
         cache.insert(title.to_string(), compiled.clone());
     });
     compiled
+}
+
+/// A job title as a pattern that also finds its words with other endings: the feminine or plural of the same
+/// role ("Directrice commerciale" for "Directeur commercial", "Gerenta" for "Gerente"). A word of more than five
+/// letters is matched by its first five and any ending, as `roles::role_words_present` compares them.
+fn role_pattern(title: &str) -> String {
+    title
+        .split_whitespace()
+        .map(|word| match word.char_indices().nth(5) {
+            Some((stem_end, _)) if word.chars().all(char::is_alphabetic) => {
+                format!(r"{}\w*", regex::escape(&word[..stem_end]))
+            }
+            _ => regex::escape(word),
+        })
+        .collect::<Vec<_>>()
+        .join(r"\s+")
 }
 
 /// A site that does not name the company and contradicts both its address and its phone is another business's
@@ -446,5 +465,15 @@ mod tests {
         assert!(std::rc::Rc::ptr_eq(&first, &again));
         assert!(first.is_match("Export Sales Director: Amina Bello"));
         assert!(!first.is_match("contact our export sales director"));
+    }
+
+    #[test]
+    fn a_role_next_to_a_name_is_found_in_another_gender_and_past_a_short_aside() {
+        let role = role_with_name_regex("Directeur commercial").expect("a title compiles");
+        assert!(role.is_match("Directrice commerciale (depuis avril 2026) : Claire Dufresne"));
+        assert!(role.is_match("Directeur Commercial: Claire Dufresne"));
+        // The role without a person's name, or another role next to a name, is no one holding it.
+        assert!(!role.is_match("Écrivez à notre directeur commercial (réponse sous 48 h)."));
+        assert!(!role.is_match("Directeur logistique : Karim Benali"));
     }
 }

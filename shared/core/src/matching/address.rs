@@ -968,6 +968,31 @@ pub fn street_named_in(address: &str, text: &str, country: Option<&str>) -> bool
     })
 }
 
+/// Whether `text` names the street of `address` without a house number ("its Edwin Swales Drive site" of "24 Edwin
+/// Swales Dr, Rossburgh"): the comma part of the address that holds the house number, by every distinctive word
+/// and its street type. Weaker than [`street_named_in`] (another house on the same street is not told apart), so
+/// the street type must stand in the text too: distinctive words alone may be a person's or a district's name.
+pub fn street_named_without_number_in(address: &str, text: &str, country: Option<&str>) -> bool {
+    let found = AddressParts::parse(text, country);
+    if !found.words.iter().any(|word| STREET_LEVEL_SET.contains(word.as_str())) {
+        return false;
+    }
+    address.split([',', ';', '\n']).any(|part| {
+        let street = AddressParts::parse(part, country);
+        let mut distinctive = street
+            .distinctive_words()
+            .filter(|(_, word)| word.chars().count() >= 3)
+            .peekable();
+        !street.numbers.is_empty()
+            && street
+                .words
+                .iter()
+                .any(|word| STREET_LEVEL_SET.contains(word.as_str()) && found.words.contains(word))
+            && distinctive.peek().is_some()
+            && distinctive.all(|(_, word)| word_present(word, &found.words))
+    })
+}
+
 static ADDRESS_LABEL: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)^\s*(?:registered\s+|office\s+|business\s+|postal\s+|mailing\s+|company\s+)?(?:address|addr|add|adresse|anschrift|indirizzo|direcci[oó]n|endere[cç]o|adres|alamat|地址|住所|所在地|주소|ที่อยู่|адрес)\s*[:：.\-]?\s*")
         .expect("address label pattern compiles")
@@ -1085,6 +1110,33 @@ mod tests {
             Some("IE")
         ));
         assert!(!street_named_in("Via Roma, 20121 Milano", "Via Roma 20121", Some("IT")));
+    }
+
+    #[test]
+    fn a_street_without_its_house_number_is_named_by_its_words_and_street_type() {
+        let entered = "24 Edwin Swales Dr, Rossburgh, Durban, 4094";
+        assert!(street_named_without_number_in(
+            entered,
+            "its Edwin Swales Drive site in Rossburgh",
+            Some("ZA")
+        ));
+        // A person or a suburb of the same name is no street; nor is another street of the suburb.
+        assert!(!street_named_without_number_in(
+            entered,
+            "Edwin Swales in Rossburgh",
+            Some("ZA")
+        ));
+        assert!(!street_named_without_number_in(
+            entered,
+            "its Rossburgh site on Bayhead Road",
+            Some("ZA")
+        ));
+        // A street type built into the street's name gives nothing to require: not read without a number.
+        assert!(!street_named_without_number_in(
+            "Sagverksvagen 3, 934 31 Kusmark",
+            "sågverket på Sågverksvägen i Kusmark",
+            Some("SE")
+        ));
     }
 
     #[test]

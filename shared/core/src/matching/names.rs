@@ -1372,6 +1372,92 @@ pub fn person_names_match(a: &str, b: &str) -> bool {
     person_tokens_cover(fewer, more)
 }
 
+/// Familiar short forms of given names, with the name each stands for ("Tom" for Thomas, "Bill" for William,
+/// "Paco" for Francisco, "Sepp" for Josef). A short form is also a given name of its own (a "Tom" may be
+/// christened Tom), so it only stands for the full name where something else ties the profile to the person.
+const FAMILIAR_GIVEN_NAMES: &[(&str, &str)] = &[
+    ("tom", "thomas"),
+    ("tommy", "thomas"),
+    ("bill", "william"),
+    ("billy", "william"),
+    ("will", "william"),
+    ("bob", "robert"),
+    ("bobby", "robert"),
+    ("rob", "robert"),
+    ("jim", "james"),
+    ("jimmy", "james"),
+    ("mike", "michael"),
+    ("dave", "david"),
+    ("dan", "daniel"),
+    ("danny", "daniel"),
+    ("chris", "christopher"),
+    ("matt", "matthew"),
+    ("nick", "nicholas"),
+    ("steve", "stephen"),
+    ("joe", "joseph"),
+    ("tony", "anthony"),
+    ("ted", "edward"),
+    ("ed", "edward"),
+    ("dick", "richard"),
+    ("rick", "richard"),
+    ("ben", "benjamin"),
+    ("sam", "samuel"),
+    ("alex", "alexander"),
+    ("andy", "andrew"),
+    ("pat", "patrick"),
+    ("pete", "peter"),
+    ("greg", "gregory"),
+    ("jeff", "jeffrey"),
+    ("larry", "lawrence"),
+    ("liz", "elizabeth"),
+    ("beth", "elizabeth"),
+    ("kate", "katherine"),
+    ("cathy", "catherine"),
+    ("sue", "susan"),
+    ("jenny", "jennifer"),
+    ("maggie", "margaret"),
+    ("peggy", "margaret"),
+    ("pepe", "jose"),
+    ("paco", "francisco"),
+    ("nacho", "ignacio"),
+    ("lupe", "guadalupe"),
+    ("sepp", "josef"),
+    ("hansi", "hans"),
+    ("sasha", "aleksandr"),
+    ("dima", "dmitri"),
+    ("kolya", "nikolai"),
+];
+
+/// Whether two person names are the same once a familiar short form of a given name is read as the name it
+/// stands for ("Tom Brennan" for "Thomas J. Brennan"); false when neither has a short form, so it is asked after
+/// [`person_names_match`]. Weaker than it: for a profile that something else ties to the person (the URL the
+/// customer entered, the employer claimed).
+pub fn person_names_match_by_familiar_form(a: &str, b: &str) -> bool {
+    let spelled_out = |name: &str| -> Option<String> {
+        let words: Vec<String> = name.split_whitespace().map(str::to_string).collect();
+        let mut changed = false;
+        let words: Vec<String> = words
+            .into_iter()
+            .map(|word| {
+                let folded = fold(&word);
+                match FAMILIAR_GIVEN_NAMES.iter().find(|(short, _)| *short == folded) {
+                    Some((_, full)) => {
+                        changed = true;
+                        (*full).to_string()
+                    }
+                    None => word,
+                }
+            })
+            .collect();
+        changed.then(|| words.join(" "))
+    };
+    let (a_full, b_full) = (spelled_out(a), spelled_out(b));
+    if a_full.is_none() && b_full.is_none() {
+        return false;
+    }
+    person_names_match(a_full.as_deref().unwrap_or(a), b_full.as_deref().unwrap_or(b))
+}
+
 /// Whether free text names the person (all name tokens adjacent, in either order, or the middle names shortened).
 pub fn mentions_person(text: &str, name: &str) -> bool {
     if let Some(spellings) = two_script_spellings(name) {
@@ -1846,6 +1932,22 @@ mod tests {
         for (a, b) in pairs {
             assert!(!person_names_match(a, b), "{a} / {b}");
         }
+    }
+
+    #[test]
+    fn a_familiar_short_form_stands_for_its_given_name_only() {
+        assert!(!person_names_match("Tom Brennan", "Thomas J. Brennan"));
+        assert!(person_names_match_by_familiar_form("Tom Brennan", "Thomas J. Brennan"));
+        assert!(person_names_match_by_familiar_form("Thomas Brennan", "TOM BRENNAN"));
+        assert!(person_names_match_by_familiar_form(
+            "Paco Gómez",
+            "Francisco Gómez Ruiz"
+        ));
+        // Another given name, another surname, or no short form at all is not the person.
+        assert!(!person_names_match_by_familiar_form("Tom Brennan", "William Brennan"));
+        assert!(!person_names_match_by_familiar_form("Tom Brennan", "Thomas Brenner"));
+        // Without a short form there is nothing to read: the strict comparison decides.
+        assert!(!person_names_match_by_familiar_form("Thomas Brennan", "Thomas Brennan"));
     }
 
     #[test]
