@@ -108,7 +108,8 @@ fn linkedin_lookups(subject: &Subject, core: &str) -> Vec<Lookup> {
         .social
         .as_ref()
         .and_then(|social| social.linkedin.as_ref())
-        .map(|url| canonical_linkedin_url(url.as_str()));
+        // As entered: the provider asks for the canonical form first and this one when that finds nothing.
+        .map(|url| url.as_str().trim().to_string());
     let country = subject.country.as_ref().map(|code| code.as_str().to_string());
     let mut lookups = Vec::new();
     match subject.kind {

@@ -206,10 +206,18 @@ fn channel_unavailable(verdicts: &[ChannelVerdict], channel: Channel) -> bool {
 }
 
 /// Whether the adverse media found is corroborated: an authority acted, or two or more reports accuse the subject.
+/// Reports of financial distress only (unpaid debts) accuse it of nothing: however many agree, they stay a credit
+/// caution weighed as one allegation.
 pub fn adverse_media_corroborated(verdicts: &[ChannelVerdict]) -> bool {
     let reports: Vec<_> = verdicts
         .iter()
         .flat_map(|verdict| verdict.adverse_media.iter())
+        .filter(|report| {
+            !report
+                .terms
+                .iter()
+                .all(|term| crate::matching::signals::is_credit_distress(term))
+        })
         .collect();
     reports.len() >= 2 || reports.iter().any(|report| report.official)
 }
@@ -752,6 +760,32 @@ mod tests {
         assert_eq!(assess(&set(&[]), dormant).0, RiskLevel::Medium);
         let flags = set(&[Flag::WebsiteUnreachable, Flag::ContactNotVerified]);
         assert_eq!(assess(&flags, dormant).0, RiskLevel::Medium);
+    }
+
+    #[test]
+    fn reports_of_unpaid_debts_alone_are_not_corroborated_accusations() {
+        let report = |evidence: &str, terms: &[&str]| crate::verdict::AdverseReport {
+            evidence: evidence.into(),
+            terms: terms.iter().map(|term| term.to_string()).collect(),
+            official: false,
+        };
+        let mut search = ChannelVerdict::without_evidence(Channel::Search, Verdict::Consistent, "");
+        search.adverse_media = vec![
+            report("search-2", &["payment arrears"]),
+            report("search-3", &["payment arrears"]),
+        ];
+        assert!(!adverse_media_corroborated(std::slice::from_ref(&search)));
+        let context = RiskContext {
+            adverse_media_corroborated: adverse_media_corroborated(std::slice::from_ref(&search)),
+            ..RiskContext::default()
+        };
+        assert_eq!(assess(&set(&[Flag::AdverseMedia]), context).0, RiskLevel::Medium);
+        // Two reports that accuse the subject of wrongdoing still corroborate each other.
+        search.adverse_media = vec![
+            report("search-2", &["payment arrears", "fraud"]),
+            report("search-3", &["fraud"]),
+        ];
+        assert!(adverse_media_corroborated(&[search]));
     }
 
     #[test]

@@ -63,11 +63,13 @@ impl PeopleDataLabs {
     }
 
     async fn company_profile(&self, url: &str) -> Result<Vec<Finding>, ProviderError> {
-        let answer: Option<CompanyEnrichResponse> = self.get("/v5/company/enrich", &[("profile", url)]).await?;
-        Ok(answer
-            .into_iter()
-            .map(|answer| answer.company.into_finding(url))
-            .collect())
+        for form in profile_url_forms(url) {
+            let answer: Option<CompanyEnrichResponse> = self.get("/v5/company/enrich", &[("profile", &form)]).await?;
+            if let Some(answer) = answer {
+                return Ok(vec![answer.company.into_finding(url)]);
+            }
+        }
+        Ok(Vec::new())
     }
 
     async fn company_search(&self, name: &str, country: Option<&str>) -> Result<Vec<Finding>, ProviderError> {
@@ -81,8 +83,13 @@ impl PeopleDataLabs {
     }
 
     async fn person_profile(&self, url: &str) -> Result<Vec<Finding>, ProviderError> {
-        let answer: Option<PersonEnrichResponse> = self.get("/v5/person/enrich", &[("profile", url)]).await?;
-        Ok(answer.into_iter().map(|answer| answer.data.into_finding(url)).collect())
+        for form in profile_url_forms(url) {
+            let answer: Option<PersonEnrichResponse> = self.get("/v5/person/enrich", &[("profile", &form)]).await?;
+            if let Some(answer) = answer {
+                return Ok(vec![answer.data.into_finding(url)]);
+            }
+        }
+        Ok(Vec::new())
     }
 
     async fn person_search(&self, name: &str, company: Option<&str>) -> Result<Vec<Finding>, ProviderError> {
@@ -118,6 +125,19 @@ impl Provider for PeopleDataLabs {
                 Ok(Vec::new())
             }
         }
+    }
+}
+
+/// The forms a LinkedIn profile URL is asked for in: LinkedIn serves every profile under country and mobile hosts
+/// too (`ro.linkedin.com/in/jane-doe`), and a record may be indexed under either; the canonical www form first, then
+/// the URL as entered when it differs, so a profile known only under its country host is still found.
+fn profile_url_forms(url: &str) -> Vec<String> {
+    let canonical = shadowhunter_core::planner::canonical_linkedin_url(url);
+    let entered = url.trim().to_string();
+    if canonical == entered {
+        vec![canonical]
+    } else {
+        vec![canonical, entered]
     }
 }
 
@@ -382,6 +402,51 @@ mod tests {
             })
             .await;
         assert_eq!(findings, Ok(Vec::new()));
+    }
+
+    #[test]
+    fn a_profile_on_a_country_host_is_asked_for_canonically_then_as_entered() {
+        assert_eq!(
+            profile_url_forms("https://ro.linkedin.com/in/jane-doe"),
+            [
+                "https://www.linkedin.com/in/jane-doe",
+                "https://ro.linkedin.com/in/jane-doe"
+            ]
+        );
+        // Already canonical, or not LinkedIn at all: one lookup, as entered.
+        assert_eq!(
+            profile_url_forms("https://www.linkedin.com/in/jane-doe"),
+            ["https://www.linkedin.com/in/jane-doe"]
+        );
+        assert_eq!(
+            profile_url_forms("linkedin.com/in/jane-doe"),
+            ["linkedin.com/in/jane-doe"]
+        );
+    }
+
+    #[tokio::test]
+    async fn a_profile_indexed_under_its_country_host_is_found() {
+        let sandbox = start(world(json!({
+            "linkedin": { "companies": [], "people": [
+                { "url": "https://ro.linkedin.com/in/ana-pop", "name": "Ana Pop", "headline": "CFO at Acme",
+                  "company": "Acme S.R.L.", "location": "Brasov, Romania" }
+            ] }
+        })))
+        .await;
+        let adapter = adapter(&sandbox, "test-key");
+        let found = adapter
+            .lookup(&Lookup::PersonProfile {
+                url: "https://ro.linkedin.com/in/ana-pop".into(),
+            })
+            .await
+            .expect("enrichment succeeds");
+        assert_eq!(found.len(), 1);
+        let missing = adapter
+            .lookup(&Lookup::PersonProfile {
+                url: "https://ro.linkedin.com/in/ana-popescu".into(),
+            })
+            .await;
+        assert_eq!(missing, Ok(Vec::new()));
     }
 
     #[tokio::test]

@@ -513,20 +513,24 @@ pub(super) fn title_words_present(title: &str, body: &str) -> bool {
 /// as a past one ("joins from X", "ex-X", "formerly at X") does not count as current.
 fn employer_in_text(profile: &SubjectProfile, body: &str) -> Option<(Outcome, String)> {
     let claimed = profile.employer()?;
-    if names::mentions_company(body, claimed, &[]) && !named_as_former(body, claimed) {
+    let claimed_named = names::mentions_company(body, claimed, &[]);
+    if claimed_named && !named_as_former(body, claimed) {
         return Some((Outcome::Match, claimed.to_string()));
     }
-    names::company_names_in(body)
+    let elsewhere = names::company_names_in(body)
         .into_iter()
         .find(|other| !company_names_compatible(other, claimed, &[]) && !named_as_former(body, other))
-        .map(|other| (Outcome::Mismatch, other))
+        .map(|other| (Outcome::Mismatch, other));
+    // A report naming the claimed employer only as a past one ("previously finance director of X") contradicts
+    // the claim to work there now, whether or not it names where the person went.
+    elsewhere.or_else(|| claimed_named.then(|| (Outcome::Mismatch, format!("formerly at {claimed}"))))
 }
 
 /// Whether every mention of the company in the text is introduced as a former employer.
 pub(super) fn named_as_former(body: &str, company: &str) -> bool {
     static FORMER: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
         regex::Regex::new(
-            r"(?:(?:\bex[-\s](?:[^.;|]{0,40}?,)?|\bex-(?:[\w&/]+\s+){1,3}|\bex|\b(?:former(?:ly)?|previously|ancien(?:ne)?s?|anciennement|jusqu.ici|auparavant|precedemment|ehemalige?[rn]?|zuvor|bisher|anteriormente|antig[uo]a?|fost(?:a|ul)?|voormalige?|byvaly|byvala)\b(?:[^.;|]{0,40}?(?:\b(?:at|with|of|de|du|des|chez|bei|von|en|da|di|presso|la|bij)\b|,)(?:\s+(?:la|le|les|the|der|die|das))?(?:\s+[\w-]+){0,2}?)?)|\bjoin(?:s|ed|ing)?\s+from|\bleft|\bprior\s+to|\bbefore\s+joining|\buntil\s+\d{4}\s+(?:at|with))\s*$",
+            r"(?:(?:\bex[-\s](?:[^.;|]{0,40}?,)?|\bex-(?:[\w&/]+\s+){1,3}|\bex|\b(?:former(?:ly)?|previously|ancien(?:ne)?s?|anciennement|jusqu.ici|auparavant|precedemment|ehemalige?[rn]?|zuvor|bisher|anteriormente|antig[uo]a?|fost(?:a|ul)?|voormalige?|byvaly|byvala)\b(?:[^.;|]{0,40}?(?:\b(?:at|with|of|de|du|des|chez|bei|von|en|da|di|presso|la|bij|al|ale)\b|,)(?:\s+(?:la|le|les|the|der|die|das))?(?:\s+[\w-]+){0,2}?)?)|\bjoin(?:s|ed|ing)?\s+from|\bleft|\bprior\s+to|\bbefore\s+joining|\buntil\s+\d{4}\s+(?:at|with))\s*$",
         )
         .expect("former-employer pattern compiles")
     });
@@ -688,6 +692,27 @@ mod tests {
     }
 
     #[test]
+    fn a_report_naming_the_claimed_employer_only_as_a_past_one_contradicts_the_claim() {
+        let subject: crate::request::Subject = serde_json::from_value(serde_json::json!({
+            "kind": "person", "name": "Ana Pop", "country": "RO",
+            "contact": { "name": "Ana Pop", "title": "CFO, Carpatica Distributie S.R.L." }
+        }))
+        .expect("a subject");
+        let profile = SubjectProfile::new(&subject);
+        let outcome = |body: &str| employer_in_text(&profile, body).map(|(outcome, _)| outcome);
+        assert_eq!(
+            outcome("Ana Pop takes over as CFO of a retailer. She was formerly CFO at Carpatica Distributie."),
+            Some(Outcome::Mismatch)
+        );
+        // Named there now, or not named at all: no contradiction from this rule.
+        assert_eq!(
+            outcome("Ana Pop, CFO of Carpatica Distributie, spoke at the fair."),
+            Some(Outcome::Match)
+        );
+        assert_eq!(outcome("Ana Pop spoke at the fair in Brasov."), None);
+    }
+
+    #[test]
     fn a_contact_named_only_to_announce_the_departure_is_gone() {
         let departed = [
             "After nine years with us, Ivan Petrov left Rozova Dolina at the end of March 2025. We thank him.",
@@ -769,6 +794,11 @@ mod tests {
             (
                 "Voormalige exportmanager bij Van Dijk Kaas, nu bij Hollandia Zuivel",
                 "Van Dijk Kaas B.V.",
+            ),
+            // Romanian "a fost ... al <employer>" (was ... of).
+            (
+                "Anterior, a fost timp de șase ani director financiar al distribuitorului Carpatica Distribuție din Brașov.",
+                "Carpatica Distribuție S.R.L.",
             ),
             // The past title between "ex-" and the company, without a comma.
             (

@@ -166,6 +166,57 @@ fn judge_pages(judgement: &mut Judgement, profile: &SubjectProfile, pages: &[(us
         compare_line_of_business(judgement, profile, &all_text, first);
     }
     judge_another_business(judgement, fields_before, first);
+    compare_copyright_holder(judgement, profile, &all_text, first);
+}
+
+/// "© 2026 Acme Ltd", "Copyright 2019–2026 Acme Ltd": the holder named up to the next separator or line end.
+static COPYRIGHT_LINE: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+    regex::Regex::new(r"(?i)(?:©|\(c\)|copyright)\s*(?:\d{4}(?:\s*[-–]\s*\d{4})?\s*)?([^\n–—|·•]{3,80})")
+        .expect("copyright pattern compiles")
+});
+
+/// A site whose copyright line names another company, which its prose also presents as the business, is that
+/// company's site with the subject's name put on it (a copied website): the holder of a site's copyright is its
+/// owner, and a web designer or a parent group named only in the footer is not told about in the prose.
+fn compare_copyright_holder(judgement: &mut Judgement, profile: &SubjectProfile, all_text: &str, first: usize) {
+    if !profile.is_company() || !(all_text.contains('©') || all_text.to_lowercase().contains("copyright")) {
+        return;
+    }
+    let already_contradicted = judgement
+        .fields
+        .iter()
+        .any(|comparison| comparison.field == Field::LineOfBusiness && comparison.outcome == Outcome::Mismatch);
+    if already_contradicted {
+        return;
+    }
+    let holders: Vec<String> = COPYRIGHT_LINE
+        .captures_iter(all_text)
+        .filter_map(|found| names::company_names_in(&found[1]).into_iter().next())
+        .collect();
+    // A holder sharing a word of the name is the subject under its legal name (a trade name's owner), not another.
+    let subject_words = names::core_tokens(&profile.name);
+    let Some(holder) = holders.iter().find(|holder| {
+        !profile.is_subject_display_name(holder)
+            && !crate::profile::company_names_compatible(holder, &profile.name, &profile.places)
+            && !names::core_tokens(holder)
+                .iter()
+                .any(|word| subject_words.contains(word))
+    }) else {
+        return;
+    };
+    // Named in the prose besides its copyright lines: presented as the business, not only credited.
+    let without_copyright = COPYRIGHT_LINE.replace_all(all_text, "");
+    if !names::mentions_company(&without_copyright, holder, &profile.places) {
+        return;
+    }
+    judgement.compare(
+        Field::LineOfBusiness,
+        "the company's own site",
+        &format!("a site presenting {holder}, its copyright holder, as the business"),
+        Outcome::Mismatch,
+        &[first],
+        "the website's copyright and prose are another company's",
+    );
 }
 
 /// The site's addresses against the entered one: one agreeing address settles it; otherwise a contradicting one counts.
@@ -457,6 +508,54 @@ fn judge_another_business(judgement: &mut Judgement, fields_from: usize, first: 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn copyright_outcomes(name: &str, text: &str) -> Vec<(Field, Outcome)> {
+        let subject: crate::request::Subject = serde_json::from_value(serde_json::json!({
+            "kind": "company", "name": name, "country": "BR"
+        }))
+        .expect("a subject");
+        let profile = SubjectProfile::new(&subject);
+        let mut judgement = Judgement::default();
+        compare_copyright_holder(&mut judgement, &profile, text, 0);
+        judgement
+            .fields
+            .iter()
+            .map(|field| (field.field, field.outcome))
+            .collect()
+    }
+
+    #[test]
+    fn a_site_whose_copyright_and_prose_are_another_companys_is_copied() {
+        let copied = "Comercial Vale Verde Eletrônicos\nHá 20 anos a Eletrônica Serra Azul Ltda distribui componentes.\n\
+                      © 2026 Eletrônica Serra Azul Ltda – CNPJ 08.417.552/0001-31 – Curitiba/PR";
+        assert_eq!(
+            copyright_outcomes("Comercial Vale Verde Eletrônicos Ltda", copied),
+            vec![(Field::LineOfBusiness, Outcome::Mismatch)]
+        );
+    }
+
+    #[test]
+    fn a_designer_credited_in_the_footer_or_the_subjects_legal_name_is_no_copy() {
+        for text in [
+            // Another company only in the copyright line: a web designer or a parent, not the business.
+            "Vale Verde Eletrônicos distribui componentes.\n© 2026 Pixel Web Studio Ltda",
+            // The subject itself holds the copyright.
+            "Há 20 anos distribuímos componentes.\n© 2026 Comercial Vale Verde Eletrônicos Ltda",
+        ] {
+            assert!(
+                copyright_outcomes("Comercial Vale Verde Eletrônicos Ltda", text).is_empty(),
+                "{text}"
+            );
+        }
+        // The subject's own legal name, sharing a word with the name entered.
+        assert!(
+            copyright_outcomes(
+                "Steppe Agro Export LLP",
+                "Steppe Agro Export ships wheat.\n© 2026 Steppe Agro Trade LLP. Steppe Agro Trade LLP, BIN 150940012345"
+            )
+            .is_empty()
+        );
+    }
 
     #[test]
     fn a_title_compiles_once_and_every_search_shares_it() {

@@ -291,6 +291,12 @@ const ADVERSE_TERMS: &[(&str, &str)] = &[
         r"\bbankrupt(?:cy|cies)?\b|\bchapter\s+(?:7|11)\b|\bliquidation\b|\bwound\s+up\b|\bkonkurs\b",
     ),
     ("insolvency", r"\binsolven(?:cy|t)\b|\binsolvenz\b"),
+    // A debtor register's entry or a report of debts left unpaid: a buyer's credit risk (see `is_credit_distress`).
+    // Written folded, without diacritics (dłużników, opóźnieniem, restanțe, ödeme, karşılıksız).
+    (
+        "payment arrears",
+        r"\b(?:overdue|unpaid)\s+(?:\w+\s+){0,2}(?:invoices?|debts?|liabilit(?:y|ies)|bills|obligations|suppliers|subcontractors|wages)\b|\bpayment\s+(?:arrears|defaults?)\b|\bin\s+arrears\b|\bdefaulted\s+on\b|\bdebtors?'?\s+(?:register|registry|list)\b|\b(?:pays?|paid|paying)\s+(?:\w+\s+){0,2}(?:late|with\s+(?:\S+\s+)?delays?)\b|\b(?:pays?|paid|paying|settl\w*)\s+(?:\S+\s+){0,6}?days?\s+late\b|\blate\s+payments?\s+(?:to|of|from)\s+suppliers\b|\brejestr\w*\s+dluznik\w*|\bzalegl\w*\s+(?:zobowiazan|platnos|faktur|naleznos)\w*|\b(?:plac|regulu|splac)\w*\s+(?:\S+\s+){0,3}?z\s+(?:\S+\s+)?opoznieniem\b|\bzahlungsverzug\b|\bzahlungsruckstand\w*|\bschuldnerverzeichnis\b|\bmorosidad\b|\bimpagos?\b|\binadimplen\w*|\bimpayes?\b|\bretards?\s+de\s+paiement\b|\bcessation\s+des\s+paiements\b|\britard\w*\s+(?:nei\s+)?pagament\w*|\bdatorii\s+restante\b|\bplati\s+restante\b|\bicra\s+takib\w*|\bkarsiliksiz\s+cek\w*|\bodeme\s+gecikme\w*|拖欠|逾期未付|逾期账款|逾期賬款|просроченн\w*\s+задолженност\w*",
+    ),
     ("诈骗", r"诈骗|詐騙"),
     ("骗子", r"骗子|騙子"),
     ("欺诈", r"欺诈|欺詐"),
@@ -377,6 +383,16 @@ const OFFICIAL_ACTION_TERMS: &[&str] = &[
     "行政处罚",
     "判决",
 ];
+
+/// Terms that report a buyer's financial distress (debts left unpaid, a debtor register's entry), not
+/// wrongdoing: a credit risk that calls for a reduced limit or security, which any number of reports does not
+/// make the deception or misconduct that alone makes a check high risk.
+const CREDIT_DISTRESS_TERMS: &[&str] = &["payment arrears"];
+
+/// Whether an adverse term (as [`adverse_terms`] names it) reports financial distress rather than wrongdoing.
+pub fn is_credit_distress(term: &str) -> bool {
+    CREDIT_DISTRESS_TERMS.contains(&term)
+}
 
 /// Whether an adverse term (as [`adverse_terms`] names it) reports action by an authority.
 pub fn is_official_action(term: &str) -> bool {
@@ -651,6 +667,35 @@ mod tests {
             "Isporučujemo u roku od 10 dana.",
             "Entregamos en toda la región.",
             "Wir liefern nie am Sonntag.",
+        ] {
+            assert!(adverse_terms(text).is_empty(), "{text}: {:?}", adverse_terms(text));
+        }
+    }
+
+    #[test]
+    fn unpaid_debts_are_found_in_several_languages_as_credit_distress() {
+        for text in [
+            "Acme Ltd: 4 overdue supplier liabilities totalling EUR 41,000, per the debtor register.",
+            "The distributor pays its suppliers 60 to 90 days late after its largest customer failed.",
+            "Wisła Elektronika Sp. z o.o. – wpis w rejestrze dłużników.",
+            "Dystrybutor reguluje faktury z 60–90-dniowym opóźnieniem.",
+            "Die Firma ist im Zahlungsverzug gegenüber mehreren Lieferanten.",
+            "Empresa com inadimplência junto a fornecedores.",
+            "该公司拖欠供应商货款。",
+        ] {
+            assert_eq!(adverse_terms(text), ["payment arrears"], "{text}");
+        }
+        assert!(is_credit_distress("payment arrears"));
+        assert!(!is_credit_distress("fraud"));
+    }
+
+    #[test]
+    fn payment_terms_and_settled_accounts_are_not_arrears() {
+        for text in [
+            "We offer 60-day payment terms to established buyers.",
+            "No overdue invoices: all suppliers are paid on time.",
+            "Płatność przelewem w terminie 30 dni od daty faktury.",
+            "Late deliveries are refunded; pay online by card.",
         ] {
             assert!(adverse_terms(text).is_empty(), "{text}: {:?}", adverse_terms(text));
         }
