@@ -7,7 +7,7 @@ use std::time::Duration;
 use shadowhunter_sandbox::{LatencyProfile, Scenario};
 
 use super::load::{self, LoadRun};
-use super::machine::CpuSnapshot;
+use super::machine::{self, CpuSnapshot};
 use super::schedule::OpenLoop;
 use super::server::{Baseline, Runtimes, Stack, StackOptions};
 use super::stats::{Summary, ms};
@@ -20,6 +20,8 @@ struct Phase {
     server_cpu: Duration,
     store_cpu: Duration,
     client_cpu: Duration,
+    /// The whole process's CPU, to tell a saturated phase (every core busy) from one its connections limit.
+    process_cpu: Duration,
     commits: GroupCommits,
 }
 
@@ -83,13 +85,14 @@ impl Phase {
         println!("  {:<28} service  {}", "", line(service));
         let requests = self.run.count_status(202).max(1) as f64;
         println!(
-            "  {:<28} CPU server {:.2} s ({:.0} µs/request, the store's threads {:.0}), client {:.2} s ({:.0} µs/request); sends that waited for a free connection: {}",
+            "  {:<28} CPU server {:.2} s ({:.0} µs/request, the store's threads {:.0}), client {:.2} s ({:.0} µs/request); the cores {:.0}% busy; sends that waited for a free connection: {}",
             "",
             self.server_cpu.as_secs_f64(),
             self.server_cpu.as_secs_f64() * 1e6 / requests,
             self.store_cpu.as_secs_f64() * 1e6 / requests,
             self.client_cpu.as_secs_f64(),
             self.client_cpu.as_secs_f64() * 1e6 / requests,
+            100.0 * self.process_cpu.as_secs_f64() / (self.run.elapsed.as_secs_f64() * machine::cores() as f64),
             self.run.delayed_by_client
         );
         let commits = self.commits;
@@ -135,6 +138,7 @@ async fn phase(
         server_cpu: spent.server,
         store_cpu: spent.store,
         client_cpu: spent.client,
+        process_cpu: spent.process,
         commits: GroupCommits::now().since(&commits_before),
     }
 }

@@ -2,6 +2,11 @@
 
 use std::time::Duration;
 
+/// The cores this process may run on.
+pub fn cores() -> usize {
+    std::thread::available_parallelism().map_or(1, usize::from)
+}
+
 /// Cores, CPU model and memory, as read from the OS.
 #[derive(Debug, Clone)]
 pub struct Machine {
@@ -29,7 +34,7 @@ impl Machine {
             .find_map(|line| line.strip_prefix("MemTotal:")?.split_whitespace().next()?.parse().ok())
             .unwrap_or(0.0);
         Self {
-            cores: std::thread::available_parallelism().map_or(1, usize::from),
+            cores: cores(),
             cpu_model,
             memory_gib: memory_kib / (1024.0 * 1024.0),
             kernel: std::fs::read_to_string("/proc/sys/kernel/osrelease")
