@@ -234,25 +234,21 @@ fn compare_contact_in_text(judgement: &mut Judgement, profile: &SubjectProfile, 
     if !names::mentions_person(body, contact) {
         return;
     }
-    if named_as_former(body, &profile.name) {
+    let departure = if named_as_former(body, &profile.name) {
+        Some("the result says the contact has left the company")
+    } else if reports_contact_departed(profile, body, contact) {
+        Some("the result reports that the contact left the company")
+    } else {
+        None
+    };
+    if let Some(note) = departure {
         judgement.compare(
             Field::Contact,
             contact,
             &body.chars().take(160).collect::<String>(),
             Outcome::Mismatch,
             &[index],
-            "the result says the contact has left the company",
-        );
-        return;
-    }
-    if reports_contact_departed(profile, body, contact) {
-        judgement.compare(
-            Field::Contact,
-            contact,
-            &body.chars().take(160).collect::<String>(),
-            Outcome::Mismatch,
-            &[index],
-            "the result reports that the contact left the company",
+            note,
         );
         return;
     }
