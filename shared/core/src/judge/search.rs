@@ -87,6 +87,7 @@ pub(super) fn judge(profile: &SubjectProfile, evidence: &Evidence) -> Judgement 
             }
         } else {
             if !person_result_is_about_subject(profile, url, &body) {
+                compare_role_held_by_another(&mut judgement, profile, url, &body, index);
                 continue;
             }
             judgement.mark_relevant(index);
@@ -475,7 +476,7 @@ fn about_a_namesake_abroad(profile: &SubjectProfile, body: &str, companies: &[St
 /// the claimed employer, their job title, or their e-mail domain (in an address, or as the site publishing it).
 fn person_result_is_about_subject(profile: &SubjectProfile, url: &str, body: &str) -> bool {
     if !profile.is_person_named_in(body) {
-        return false;
+        return leading_names_with_own_contact(profile, url, body);
     }
     let published_by_employer = profile
         .corporate_email_domain()
@@ -493,6 +494,64 @@ fn person_result_is_about_subject(profile: &SubjectProfile, url: &str, body: &st
             .any(|email| domain::same_site(email.rsplit('@').next().unwrap_or(""), own))
     });
     published_by_employer || employer_named || title_named || domain_named
+}
+
+/// A person with three or more names named by their first two ("Meron Tadesse" for Meron Tadesse Bekele: Ethiopian
+/// and other patronymic names drop the grandfather's name) in a result that is tied to them by their own e-mail
+/// domain — published on it or naming an address on it — and names the claimed employer. Two names alone are
+/// shared by namesakes, so both ties are required.
+fn leading_names_with_own_contact(profile: &SubjectProfile, url: &str, body: &str) -> bool {
+    let names_of_person = text::tokens(&profile.name);
+    if names_of_person.len() < 3 {
+        return false;
+    }
+    let Some(own) = profile.corporate_email_domain() else {
+        return false;
+    };
+    let own_domain = domain::same_site(url, own)
+        || (body.contains('@')
+            && domain::emails_in(body)
+                .iter()
+                .any(|email| domain::same_site(email.rsplit('@').next().unwrap_or(""), own)));
+    own_domain
+        && profile
+            .employer()
+            .is_some_and(|employer| names::mentions_company(body, employer, &[]))
+        && names::mentions_person(body, &names_of_person[..2].join(" "))
+}
+
+/// A page on the claimed employer's own domain that does not name the person but names someone else in the role
+/// they claim ("Head of Procurement Aliya Bekmukhambetova" on the team page): the claimed role is contradicted.
+fn compare_role_held_by_another(
+    judgement: &mut Judgement,
+    profile: &SubjectProfile,
+    url: &str,
+    body: &str,
+    index: usize,
+) {
+    let (Some(title), Some(employer)) = (profile.contact_title.as_deref(), profile.employer()) else {
+        return;
+    };
+    let published_by_employer = profile
+        .corporate_email_domain()
+        .is_some_and(|own| domain::same_site(url, own));
+    if !published_by_employer || profile.is_person_named_in(body) {
+        return;
+    }
+    let Some(role_with_name) = super::website::role_with_name_regex(title) else {
+        return;
+    };
+    if let Some(found) = role_with_name.find(body) {
+        judgement.mark_relevant(index);
+        judgement.compare(
+            Field::Employer,
+            &format!("{}, {title}, {employer}", profile.name),
+            found.as_str(),
+            Outcome::Mismatch,
+            &[index],
+            "the claimed employer's own page names someone else in the claimed role",
+        );
+    }
 }
 
 /// Whether every content word of a job title ("Export Sales Director") appears in the text.
@@ -583,6 +642,71 @@ pub(super) fn mentioned_only_as_departed(text: &str, person: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn person(name: &str, email: &str, title: &str) -> SubjectProfile {
+        let subject: crate::request::Subject = serde_json::from_value(serde_json::json!({
+            "kind": "person", "name": name, "email": email,
+            "contact": { "name": name, "title": title }
+        }))
+        .expect("a subject");
+        SubjectProfile::new(&subject)
+    }
+
+    #[test]
+    fn a_three_part_name_is_named_by_its_first_two_with_own_mail_and_employer() {
+        let profile = person(
+            "Meron Tadesse Bekele",
+            "meron.tadesse@lidetaridge.example",
+            "Procurement Officer, Lideta Ridge General Hospital",
+        );
+        let notice = "Lideta Ridge General Hospital invites bids. Enquiries: Meron Tadesse, Procurement Officer, \
+                      meron.tadesse@lidetaridge.example.";
+        assert!(person_result_is_about_subject(
+            &profile,
+            "http://tenders.example/1",
+            notice
+        ));
+        // The namesake runner: two names, no employer, no mail.
+        let namesake = "Ethiopian 1500m runner Meron Tadesse, 22, was suspended after a test.";
+        assert!(!person_result_is_about_subject(
+            &profile,
+            "http://athletics.example/1",
+            namesake
+        ));
+        // The employer named without the person's own mail domain is not enough for two names.
+        let other = "Meron Tadesse of Lideta Ridge General Hospital joined the pilot.";
+        assert!(!person_result_is_about_subject(
+            &profile,
+            "http://news.example/1",
+            other
+        ));
+    }
+
+    #[test]
+    fn the_employers_page_naming_another_in_the_claimed_role_contradicts_it() {
+        let profile = person(
+            "Daniyar Zhaksylykov",
+            "d.zh@steppelab.example",
+            "Head of Procurement, Steppe LabTech LLP",
+        );
+        let team = "Steppe LabTech LLP team. Director Erlan Saparov; Head of Procurement Aliya Bekmukhambetova.";
+        let mut judgement = Judgement::default();
+        compare_role_held_by_another(&mut judgement, &profile, "http://steppelab.example/team", team, 0);
+        assert!(
+            judgement
+                .fields
+                .iter()
+                .any(|field| field.field == Field::Employer && field.outcome == Outcome::Mismatch)
+        );
+        // The same text on another site, or a page naming the person, says nothing against the claim.
+        let mut judgement = Judgement::default();
+        compare_role_held_by_another(&mut judgement, &profile, "http://directory.example/team", team, 0);
+        assert!(judgement.fields.is_empty());
+        let named = "Head of Procurement Daniyar Zhaksylykov; deputy Aliya Bekmukhambetova.";
+        let mut judgement = Judgement::default();
+        compare_role_held_by_another(&mut judgement, &profile, "http://steppelab.example/team", named, 0);
+        assert!(judgement.fields.is_empty());
+    }
 
     #[test]
     fn a_warning_that_names_the_entered_mail_domain_disowns_it() {

@@ -72,7 +72,18 @@ pub(super) fn judge_facebook(profile: &SubjectProfile, evidence: &Evidence) -> J
         .as_deref()
         .and_then(|email| email.rsplit_once('@').map(|(_, domain)| domain));
     let linked = links_to_subject(profile, &[website.as_deref(), email_site]);
-    compare_name(&mut judgement, profile, name, linked, index);
+    if employer_page_naming_person(profile, name, about.as_deref()) {
+        judgement.compare(
+            Field::Name,
+            &profile.name,
+            name,
+            Outcome::Match,
+            &[index],
+            "the page of the claimed employer names the person",
+        );
+    } else {
+        compare_name(&mut judgement, profile, name, linked, index);
+    }
     compare_website(&mut judgement, profile, website.as_deref(), index);
     if let (Some(entered), Some(found)) = (&profile.address, address) {
         let mut comparison = address::compare_addresses(entered, found, profile.country.as_deref());
@@ -199,6 +210,24 @@ fn names_subject(profile: &SubjectProfile, name: &str, about: Option<&str>) -> b
     employer_named && crate::matching::names::person_names_match(name, &profile.name)
 }
 
+/// Whether a person's page is their claimed employer's business page that names them ("Chowdhury Drug House" whose
+/// about text says "Proprietor: Tanvir Hasan Chowdhury"): evidence about the person, not another name. A namesake's
+/// business page fails the employer test; the employer's page that does not name the person fails the other.
+fn employer_page_naming_person(profile: &SubjectProfile, name: &str, about: Option<&str>) -> bool {
+    use crate::matching::names;
+    if profile.is_company() {
+        return false;
+    }
+    let (Some(employer), Some(about)) = (profile.employer(), about) else {
+        return false;
+    };
+    let employer_named = std::iter::once(name)
+        .chain(crate::profile::display_name_parts(name))
+        .any(|part| names::company_names_match(part, employer))
+        || names::mentions_company(name, employer, &profile.places);
+    employer_named && names::mentions_person(about, &profile.name)
+}
+
 /// How strongly a profile is tied to the subject: linking to the subject's own site, named in the request, or
 /// bearing its name. A profile located in another country is a namesake, even at the URL the customer entered,
 /// unless it links to the subject's own site.
@@ -254,4 +283,45 @@ fn mentions_distinctive_part(profile: &SubjectProfile, found: &str) -> bool {
     let distinctive = profile.distinctive_tokens();
     let shared = found_tokens.iter().filter(|token| distinctive.contains(token)).count();
     shared >= 2 && shared * 2 >= distinctive.len()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn owner() -> SubjectProfile {
+        let subject: crate::request::Subject = serde_json::from_value(serde_json::json!({
+            "kind": "person", "name": "Tanvir Hasan Chowdhury", "country": "BD",
+            "contact": { "name": "Tanvir Hasan Chowdhury", "title": "Proprietor, Chowdhury Drug House" }
+        }))
+        .expect("a subject");
+        SubjectProfile::new(&subject)
+    }
+
+    #[test]
+    fn the_claimed_employers_page_naming_the_person_is_about_them() {
+        let profile = owner();
+        assert!(employer_page_naming_person(
+            &profile,
+            "Chowdhury Drug House - চৌধুরী ড্রাগ হাউস",
+            Some("Wholesale & retail medicines. Proprietor: Tanvir Hasan Chowdhury, B.Pharm.")
+        ));
+    }
+
+    #[test]
+    fn a_namesakes_business_page_or_one_not_naming_the_person_is_not() {
+        let profile = owner();
+        // Another pharmacy whose owner shares the name.
+        assert!(!employer_page_naming_person(
+            &profile,
+            "Al-Madina Pharmacy",
+            Some("Proprietor: Tanvir Hasan Chowdhury.")
+        ));
+        // The employer's page that names someone else.
+        assert!(!employer_page_naming_person(
+            &profile,
+            "Chowdhury Drug House",
+            Some("Proprietor: Rafiq Ahmed.")
+        ));
+    }
 }

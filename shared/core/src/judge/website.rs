@@ -423,7 +423,7 @@ fn compare_contact_role(judgement: &mut Judgement, profile: &SubjectProfile, all
 ///
 /// Handed out shared, not cloned: a cloned `Regex` starts with empty search caches, so every search built its lazy
 /// DFA again over the whole site's text (a third of the website judge's instructions).
-fn role_with_name_regex(title: &str) -> Option<std::rc::Rc<regex::Regex>> {
+pub(super) fn role_with_name_regex(title: &str) -> Option<std::rc::Rc<regex::Regex>> {
     const CACHE_LIMIT: usize = 256;
     thread_local! {
         static CACHE: std::cell::RefCell<std::collections::HashMap<String, Option<std::rc::Rc<regex::Regex>>>> =

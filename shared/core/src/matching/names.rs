@@ -116,6 +116,12 @@ const TRAILING_LEGAL_FORMS: &[&str] = &[
     "S.A.A.",
     "EIRELI",
     "Sociedad Anonima",
+    // Ecuador, Colombia, Venezuela: "Compañía Limitada" written "Cía. Ltda.", and "Compañía Anónima" ("C.A.")
+    "Cía. Ltda.",
+    "Cia Ltda",
+    "Compañía Limitada",
+    "C.A.",
+    "Compañía Anónima",
     "Societa per Azioni",
     // Benelux, Nordic, Baltic
     "B.V.",
@@ -143,6 +149,25 @@ const TRAILING_LEGAL_FORMS: &[&str] = &[
     "OU",
     // Central and Eastern Europe, Turkey
     "Sp. z o.o.",
+    // Czech and Slovak: "s.r.o." is also written "spol. s r.o." (společnost s ručením omezeným)
+    "spol. s r.o.",
+    "spol. s.r.o.",
+    "v.o.s.",
+    "k.s.",
+    // Greek: "A.E." (Ανώνυμη Εταιρεία), "E.P.E.", "I.K.E.", in either script
+    "A.E.",
+    "AE",
+    "Α.Ε.",
+    "ΑΕ",
+    "Ανώνυμη Εταιρεία",
+    "Ανωνυμη Εταιρεια",
+    "Anonymi Etaireia",
+    "E.P.E.",
+    "Ε.Π.Ε.",
+    "ΕΠΕ",
+    "I.K.E.",
+    "Ι.Κ.Ε.",
+    "ΙΚΕ",
     "S.A",
     "s.r.o.",
     "a.s.",
@@ -468,6 +493,9 @@ const NAME_WORD_CANONICAL: &[(&str, &str)] = &[
     ("grp", "group"),
     ("hldg", "holding"),
     ("hldgs", "holdings"),
+    // "Pharma" is the usual short form of "Pharmaceutical(s)" in company names.
+    ("pharma", "pharmaceutical"),
+    ("pharmaceuticals", "pharmaceutical"),
     // Family firms and trade words as other languages shorten them: Spanish "Hnos." (Hermanos), French "Ets"
     // (Établissements), German "Gebr." (Gebrüder) and Dutch "Gebr." (Gebroeders), Turkish "San. ve Tic."
     // (Sanayi ve Ticaret) and "İth. İhr." (İthalat İhracat).
@@ -700,7 +728,22 @@ pub fn core_company_name(name: &str) -> String {
 
 /// The tokens of [`core_company_name`].
 pub fn core_tokens(name: &str) -> Vec<String> {
+    if let Some(legal_name) = before_trailing_parenthetical(name)
+        && has_legal_form(legal_name)
+    {
+        return strip_legal_forms(tokens(legal_name));
+    }
     strip_legal_forms(tokens(name))
+}
+
+/// The name before a parenthetical that ends it ("Reactivos del Litoral Cía. Ltda. (REALIT)" → "Reactivos del
+/// Litoral Cía. Ltda."): after a legal form, such a part is an acronym or trading name, not part of the legal name.
+fn before_trailing_parenthetical(name: &str) -> Option<&str> {
+    let trimmed = name.trim_end();
+    let inner = trimmed.strip_suffix(')').or_else(|| trimmed.strip_suffix('）'))?;
+    let open = inner.rfind(['(', '（'])?;
+    let before = inner[..open].trim_end();
+    (!before.is_empty() && !inner[open..].contains([')', '）'])).then_some(before)
 }
 
 /// Core tokens with abbreviations spelled out and connectors dropped, ready to compare.
@@ -1207,7 +1250,10 @@ fn romanization_of(word: String) -> String {
     let push = |letter: char, spelled: &mut String| {
         if matches!(letter, 'a' | 'u') && spelled.ends_with('y') {
             spelled.pop();
-            spelled.push('i');
+            // "iya" and "iia" are two spellings of one sound (Russian "ия": Mariya/Mariia, Daniyar/Daniiar).
+            if !spelled.ends_with('i') {
+                spelled.push('i');
+            }
         }
         if !spelled.ends_with(letter) {
             spelled.push(letter);
@@ -1731,6 +1777,81 @@ pub fn company_names_in(text: &str) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn greek_czech_and_andean_legal_forms_are_stripped() {
+        assert!(company_names_match(
+            "Aigaion Pharma Distribution A.E.",
+            "AIGAION PHARMA DISTRIBUTION S.A."
+        ));
+        assert!(company_names_match(
+            "ΑΙΓΑΙΟΝ ΔΙΑΝΟΜΗ Α.Ε.",
+            "ΑΙΓΑΙΟΝ ΔΙΑΝΟΜΗ ΑΝΩΝΥΜΗ ΕΤΑΙΡΕΙΑ"
+        ));
+        assert!(company_names_match(
+            "Laboratorni chemie Hradec s.r.o.",
+            "Laboratorní chemie Hradec, spol. s r.o."
+        ));
+        assert!(company_names_match(
+            "Reactivos Analíticos del Litoral Cía. Ltda.",
+            "REACTIVOS ANALITICOS DEL LITORAL CIA LTDA"
+        ));
+        assert_eq!(
+            core_company_name("Reactivos del Litoral Compañía Limitada"),
+            "reactivos del litoral"
+        );
+        // A namesake in another line of business is still another company.
+        assert!(!company_names_match(
+            "Aigaion Pharma Distribution A.E.",
+            "Aigaion Seafood A.E."
+        ));
+        assert!(!company_names_match(
+            "Laboratorni chemie Hradec s.r.o.",
+            "Agrochemie Hradec s.r.o."
+        ));
+    }
+
+    #[test]
+    fn a_parenthetical_after_the_legal_form_is_not_part_of_the_core_name() {
+        assert_eq!(
+            core_company_name("Reactivos Analíticos del Litoral Cía. Ltda. (REALIT)"),
+            "reactivos analiticos del litoral"
+        );
+        // Without a legal form before it, the parenthetical is kept, and one inside the name is left alone.
+        assert_eq!(
+            core_company_name("Litoral Reagents (REALIT)"),
+            "litoral reagents realit"
+        );
+        assert_eq!(
+            before_trailing_parenthetical("Greenleaf Tea (Hangzhou) Co., Ltd."),
+            None
+        );
+    }
+
+    #[test]
+    fn pharma_is_short_for_pharmaceutical() {
+        assert!(company_names_match(
+            "Aigaion Pharma Distribution A.E.",
+            "Aigaion Pharmaceutical Distribution S.A."
+        ));
+        assert!(company_names_match("Nile Pharma Ltd", "Nile Pharmaceuticals Limited"));
+        // Another business word is still another name.
+        assert!(!company_names_match(
+            "Aigaion Pharma Distribution A.E.",
+            "Aigaion Pharmacy Athens A.E."
+        ));
+        assert!(!company_names_match("Nile Pharma Ltd", "Nile Chemicals Ltd"));
+    }
+
+    #[test]
+    fn iya_and_iia_romanize_alike() {
+        assert!(person_names_match("Daniyar Zhaksylykov", "Daniiar Zhaksylykov"));
+        assert!(person_names_match("Mariya Ivanova", "Mariia Ivanova"));
+        assert!(person_names_match("Mariya Ivanova", "Maria Ivanova"));
+        // Another given name is not a spelling of it.
+        assert!(!person_names_match("Daniyar Zhaksylykov", "Daniel Zhaksylykov"));
+        assert!(!person_names_match("Daniyar Zhaksylykov", "Daniiar Abenov"));
+    }
 
     #[test]
     fn legal_forms_are_stripped_across_languages() {
