@@ -18,7 +18,7 @@ pub fn plan(subject: &Subject, channel: Channel) -> Vec<Lookup> {
     let mut lookups = match channel {
         Channel::Search => search_queries(subject, &core, country_name.as_deref()),
         Channel::Customs => vec![Lookup::Shipments {
-            party: crate::profile::search_name_of(subject, &core),
+            party: without_leading_article(&crate::profile::search_name_of(subject, &core)).to_string(),
         }],
         Channel::Linkedin => linkedin_lookups(subject, &core),
         Channel::Facebook => match &social.facebook {
@@ -48,6 +48,23 @@ pub fn plan(subject: &Subject, channel: Channel) -> Vec<Lookup> {
     };
     dedupe(&mut lookups);
     lookups
+}
+
+/// A name without a leading Arabic article ("El-Hourani Agricultural" → "Hourani Agricultural"): filings romanize
+/// it "Al", "El", "Al-" or drop it, so a registry matched by substring finds every spelling only without it.
+fn without_leading_article(name: &str) -> &str {
+    let trimmed = name.trim_start();
+    for article in ["al-", "el-", "al ", "el "] {
+        if let Some(rest) = trimmed
+            .get(..article.len())
+            .filter(|head| head.eq_ignore_ascii_case(article))
+            .map(|_| trimmed[article.len()..].trim_start())
+            && rest.split_whitespace().count() >= 2
+        {
+            return rest;
+        }
+    }
+    trimmed
 }
 
 /// Lookups worth making after the first wave: a name search when the entered profile URL or handle led nowhere.
@@ -233,6 +250,21 @@ pub fn country_in_location(location: &str) -> Option<&'static str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn customs_are_queried_without_a_leading_arabic_article_only_when_a_name_remains() {
+        assert_eq!(
+            without_leading_article("El-Hourani Agricultural Machinery"),
+            "Hourani Agricultural Machinery"
+        );
+        assert_eq!(without_leading_article("Al Reem Foodstuff"), "Reem Foodstuff");
+        assert_eq!(
+            without_leading_article("Al Reem"),
+            "Al Reem",
+            "one word alone is too little"
+        );
+        assert_eq!(without_leading_article("Alhambra Tiles"), "Alhambra Tiles");
+    }
 
     #[test]
     fn a_linkedin_profile_on_a_country_or_mobile_host_is_looked_up_on_www() {

@@ -572,7 +572,14 @@ fn split_title(title: Option<&str>) -> (Option<String>, Option<String>) {
     ] {
         if let Some((role, employer)) = title.split_once(separator) {
             let employer = employer.trim();
-            if !employer.is_empty() {
+            // An organisation is named with a capital or a legal form; words all in lower case after a comma or
+            // dash describe the role further ("Private client, retired company director"), they name no employer.
+            let describes_role = separator != " at "
+                && separator != " @ "
+                && !employer.chars().any(char::is_uppercase)
+                && employer.chars().any(char::is_lowercase)
+                && !names::has_legal_form(employer);
+            if !employer.is_empty() && !describes_role {
                 return (Some(role.trim().to_string()), Some(employer.to_string()));
             }
         }
@@ -583,6 +590,22 @@ fn split_title(title: Option<&str>) -> (Option<String>, Option<String>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_role_described_after_a_comma_in_lower_case_names_no_employer() {
+        assert_eq!(
+            split_title(Some("Private client (watch collector), retired company director")),
+            (
+                Some("Private client (watch collector), retired company director".into()),
+                None
+            )
+        );
+        assert_eq!(
+            split_title(Some("Buyer, Andes Relojería")),
+            (Some("Buyer".into()), Some("Andes Relojería".into())),
+            "a capitalised name after the comma is still the employer"
+        );
+    }
 
     #[test]
     fn title_with_employer_is_split() {

@@ -264,8 +264,10 @@ static ROUTING: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| 
 /// HS chapters of the goods the EU, the US, the UK and Japan list as battlefield items banned from export to Russia
 /// and Belarus (the Common High Priority List: machinery, electronics, aircraft parts, optics and instruments, arms).
 /// Food, medicine or clothing passed on to Russia is trade the bans leave alone; Iran and North Korea are embargoed
-/// for all goods.
-const HIGH_PRIORITY_CHAPTERS: &[&str] = &["84", "85", "88", "90", "93"];
+/// for all goods. Chapter 87 (tractors, lorries, vehicles and their parts) is on the EU's list of industrial goods
+/// banned from export to Russia and Belarus (Regulation 833/2014, Annex XXIII) and the US Commerce Control list for
+/// Russia: vehicle parts and tractors are among the goods most re-exported through neighbouring countries.
+const HIGH_PRIORITY_CHAPTERS: &[&str] = &["84", "85", "87", "88", "90", "93"];
 
 fn is_high_priority_item(hs_code: &str) -> bool {
     let digits: String = hs_code.chars().filter(char::is_ascii_digit).take(2).collect();

@@ -591,6 +591,68 @@ mod tests {
         );
     }
 
+    #[test]
+    fn a_dealer_passing_imported_tractors_on_to_russia_is_not_the_importer_it_claims_but_food_is_not_banned() {
+        let subject = |products: &str, code: &str| -> SubjectProfile {
+            let subject: Subject = serde_json::from_value(serde_json::json!({
+                "kind": "company", "name": "Savo Maskin Oy", "country": "FI",
+                "trade": {"role": "importer", "products": [products], "hs_codes": [code]}
+            }))
+            .expect("a subject");
+            SubjectProfile::new(&subject)
+        };
+        let rows = |code: &str, goods: &str| {
+            let mut evidence = shipments(&["2026-02-10", "2026-04-01"]);
+            let parties = [
+                ("AGRARTECHNIK NORD GMBH", "DE", "SAVO MASKIN OY", "FI"),
+                ("SAVO MASKIN OY", "FI", "OOO SEVERAGRO", "RU"),
+            ];
+            for (finding, (from, from_country, to, to_country)) in evidence.findings.iter_mut().zip(parties) {
+                if let Record::Shipment {
+                    shipper,
+                    shipper_country,
+                    consignee,
+                    consignee_country,
+                    hs_code,
+                    description,
+                    ..
+                } = &mut finding.record
+                {
+                    (*shipper, *consignee) = (from.into(), to.into());
+                    (*shipper_country, *consignee_country) = (Some(from_country.into()), Some(to_country.into()));
+                    *hs_code = Some(code.into());
+                    *description = goods.into();
+                }
+            }
+            evidence
+        };
+        let today = "2026-11-26".parse().unwrap();
+        assert_eq!(
+            outcomes(
+                &judge(
+                    &subject("tractors", "8701"),
+                    &rows("870193", "AGRICULTURAL TRACTORS"),
+                    today
+                ),
+                Field::TradeRole
+            ),
+            vec![Outcome::Mismatch],
+            "tractors (chapter 87) are banned from export to Russia"
+        );
+        assert_eq!(
+            outcomes(
+                &judge(
+                    &subject("canned fish", "1604"),
+                    &rows("160413", "CANNED SARDINES"),
+                    today
+                ),
+                Field::TradeRole
+            ),
+            vec![Outcome::Match],
+            "food passed on to Russia is not a banned re-export"
+        );
+    }
+
     fn last_shipment(judgement: &Judgement) -> Option<Outcome> {
         judgement
             .fields

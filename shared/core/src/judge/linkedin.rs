@@ -242,6 +242,23 @@ fn judge_people(judgement: &mut Judgement, profile: &SubjectProfile, evidence: &
     } else {
         Field::Employer
     };
+    // A person who claims no employer ("private client, retired company director") is identified by the profile
+    // the request names: it has no employer to contradict.
+    if !profile.is_company()
+        && employer.is_none()
+        && let Some(index) = by_request
+    {
+        judgement.mark_relevant(index);
+        judgement.compare(
+            Field::Name,
+            person_name,
+            &person_summary(evidence, index),
+            Outcome::Match,
+            &[index],
+            "the profile the request names is the person's; no employer was claimed",
+        );
+        return;
+    }
     let claimed = employer.unwrap_or_default();
     if let Some(index) = at_employer.filter(|index| by_request.is_none_or(|requested| requested == *index)) {
         judgement.mark_relevant(index);
@@ -447,6 +464,39 @@ mod tests {
             .filter(|compared| compared.field == Field::Employer)
             .map(|compared| compared.outcome)
             .collect()
+    }
+
+    #[test]
+    fn a_person_claiming_no_employer_is_identified_by_the_entered_profile_only() {
+        let subject: crate::request::Subject = serde_json::from_value(serde_json::json!({
+            "kind": "person", "name": "Martín Echeverría Salaberry", "country": "UY",
+            "contact": { "name": "Martín Echeverría Salaberry", "title": "Private client, retired company director" }
+        }))
+        .expect("a subject");
+        let profile = SubjectProfile::new(&subject);
+        let url = "https://www.linkedin.com/in/martin-echeverria-salaberry";
+        let entered = judge(
+            &profile,
+            &person_profile(
+                Some(url),
+                url,
+                "Martín Echeverría Salaberry",
+                "Campo Oriental Inversiones S.A.",
+            ),
+        );
+        assert!(!entered.relevant.is_empty());
+        assert!(entered.fields.iter().all(|compared| compared.outcome == Outcome::Match));
+        // A namesake found by name search, not at the entered URL, is nobody's evidence.
+        let namesake = judge(
+            &profile,
+            &person_profile(
+                None,
+                "https://www.linkedin.com/in/martin-echeverria-inia",
+                "Martín Echeverría Salaberry",
+                "INIA",
+            ),
+        );
+        assert!(namesake.relevant.is_empty());
     }
 
     #[test]

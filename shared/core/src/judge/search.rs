@@ -493,7 +493,56 @@ fn person_result_is_about_subject(profile: &SubjectProfile, url: &str, body: &st
             .iter()
             .any(|email| domain::same_site(email.rsplit('@').next().unwrap_or(""), own))
     });
-    published_by_employer || employer_named || title_named || domain_named
+    published_by_employer
+        || employer_named
+        || title_named
+        || domain_named
+        || shares_subject_phone(profile, body)
+        || names_own_locality(profile, body)
+}
+
+/// Whether a result names a place of the person's entered address finer than its city: a neighbourhood, district
+/// or street written as its own part of the address ("…, apto. 902, Punta Gorda, Montevideo" gives "Punta Gorda").
+/// A namesake shares a name, and may share a city; that they also live in the same neighbourhood is what ties a
+/// report to the person. The last part (the city) and the country are not enough, nor are parts with numbers (a
+/// house or flat number reads differently everywhere) or without a word of four letters.
+fn names_own_locality(profile: &SubjectProfile, body: &str) -> bool {
+    let Some(address) = profile.address.as_deref() else {
+        return false;
+    };
+    let country_names: Vec<String> = profile
+        .country
+        .as_deref()
+        .map(|code| crate::countries::spellings_of(&code.to_ascii_uppercase()))
+        .unwrap_or_default()
+        .into_iter()
+        .map(text::fold)
+        .collect();
+    let mut parts: Vec<Vec<String>> = address
+        .split(',')
+        .map(text::tokens)
+        .filter(|tokens| !tokens.is_empty())
+        .collect();
+    while parts
+        .last()
+        .is_some_and(|last| country_names.iter().any(|country| *country == last.join(" ")))
+    {
+        parts.pop();
+    }
+    parts.pop();
+    let fine: Vec<&Vec<String>> = parts
+        .iter()
+        .filter(|tokens| {
+            tokens.iter().all(|token| !token.chars().any(|c| c.is_ascii_digit()))
+                && tokens.iter().any(|token| token.chars().count() >= 4)
+        })
+        .collect();
+    if fine.is_empty() {
+        return false;
+    }
+    let found = text::tokens(body);
+    fine.iter()
+        .any(|place| found.windows(place.len()).any(|window| window == place.as_slice()))
 }
 
 /// A person with three or more names named by their first two ("Meron Tadesse" for Meron Tadesse Bekele: Ethiopian
@@ -650,6 +699,39 @@ mod tests {
         }))
         .expect("a subject");
         SubjectProfile::new(&subject)
+    }
+
+    #[test]
+    fn a_report_naming_the_person_in_their_neighbourhood_or_at_their_phone_is_about_them() {
+        let subject: crate::request::Subject = serde_json::from_value(serde_json::json!({
+            "kind": "person", "name": "Martín Echeverría Salaberry", "country": "UY",
+            "address": "Rambla República de México 5515, apto. 902, Punta Gorda, Montevideo",
+            "phone": "099 412 873"
+        }))
+        .expect("a subject");
+        let profile = SubjectProfile::new(&subject);
+        let url = "http://news.example/a";
+        assert!(person_result_is_about_subject(
+            &profile,
+            url,
+            "Embargo. Entre los bienes de Martín Echeverría Salaberry, vecino de Punta Gorda, figuran relojes."
+        ));
+        assert!(person_result_is_about_subject(
+            &profile,
+            url,
+            "Coleccionistas: Martín Echeverría Salaberry, tel. 099 412 873."
+        ));
+        // The same name in the same city, or in another neighbourhood, is a namesake.
+        assert!(!person_result_is_about_subject(
+            &profile,
+            url,
+            "Martín Echeverría Salaberry, vecino de Montevideo, fue detenido."
+        ));
+        assert!(!person_result_is_about_subject(
+            &profile,
+            url,
+            "Martín Echeverría Salaberry, vecino de Carrasco, tel. 098 771 204, fue detenido."
+        ));
     }
 
     #[test]

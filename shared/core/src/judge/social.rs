@@ -256,7 +256,14 @@ fn compare_name(judgement: &mut Judgement, profile: &SubjectProfile, found: &str
     let conflicting = std::iter::once(found)
         .chain(crate::profile::display_name_parts(found))
         .any(|part| profile.is_conflicting_name(part));
-    let named = profile.is_subject_display_name(found)
+    // A person's page may pair their name with their trade, in any script ("Adhikari Pump Sewa - बिष्णु प्रसाद
+    // अधिकारी"): a part that is the person's name names them.
+    let person_named = !profile.is_company()
+        && std::iter::once(found)
+            .chain(crate::profile::display_name_parts(found))
+            .any(|part| crate::matching::names::person_names_match(part, &profile.name));
+    let named = person_named
+        || profile.is_subject_display_name(found)
         || profile.is_mentioned_in(found)
         || mentions_distinctive_part(profile, found);
     let (outcome, note) = if conflicting {

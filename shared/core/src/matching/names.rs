@@ -106,6 +106,10 @@ const TRAILING_LEGAL_FORMS: &[&str] = &[
     "Ltda",
     "Limitada",
     "Lda",
+    // Portugal: a single-member Lda ("Sociedade Unipessoal por Quotas") files as "Unipessoal, Lda"
+    "Unipessoal Lda",
+    "Unipessoal Limitada",
+    "Sociedade Unipessoal Lda",
     "S.A. de C.V.",
     "SA de CV",
     "S.A.B. de C.V.",
@@ -472,6 +476,8 @@ const HONORIFICS: &[&str] = &[
 
 /// Abbreviations spelled out before comparing company names.
 const NAME_WORD_CANONICAL: &[(&str, &str)] = &[
+    // The Arabic article is romanized "al" or, after its colloquial sound, "el" ("El-Hourani" / "Al-Hourani").
+    ("el", "al"),
     ("intl", "international"),
     ("int", "international"),
     ("mfg", "manufacturing"),
@@ -1242,6 +1248,10 @@ fn is_initial_of(initial: &str, token: &str) -> bool {
 /// x as ks, ph as f, ou as u, oh before a consonant as o, initial ye as e, ya/yu as ia/iu, doubled letters once, a final -y/-iy/-ey/-ay as
 /// -i/-ei/-ai, then the table of variants. Both names and texts go through it, so only the comparison changes.
 fn romanization_of(word: String) -> String {
+    // The Arabic article in a family name is romanized "al" or "el" ("Al-Hourani" / "El-Hourani").
+    if word == "el" {
+        return "al".to_string();
+    }
     if word.len() < 3 || !word.bytes().all(|byte| byte.is_ascii_lowercase()) {
         return word;
     }
@@ -1387,6 +1397,7 @@ pub fn person_names_match(a: &str, b: &str) -> bool {
         return false;
     }
     if is_romanizable_pair(&left.concat(), &right.concat()) {
+        let indic = is_indic(&left.concat()) || is_indic(&right.concat());
         left = romanized_tokens(&left.join(" "))
             .into_iter()
             .map(romanization_of)
@@ -1395,6 +1406,10 @@ pub fn person_names_match(a: &str, b: &str) -> bool {
             .into_iter()
             .map(romanization_of)
             .collect();
+        if indic {
+            left = left.iter().map(|token| indic_skeleton(token)).collect();
+            right = right.iter().map(|token| indic_skeleton(token)).collect();
+        }
     }
     if left.concat() == right.concat() {
         return true;
@@ -1416,6 +1431,31 @@ pub fn person_names_match(a: &str, b: &str) -> bool {
         return sorted_fewer == sorted_more;
     }
     person_tokens_cover(fewer, more)
+}
+
+/// Whether a name is written in an Indic script (Devanagari, Bengali, Gurmukhi, Gujarati, Oriya, Tamil, Telugu,
+/// Kannada, Malayalam, Sinhala): abugidas whose romanization by table drops the inherent vowel and doubles long
+/// vowels and retroflex letters ("बिष्णु प्रसाद" → "bissnnu prsaad" for Bishnu Prasad).
+fn is_indic(text: &str) -> bool {
+    text.chars().any(|c| ('\u{0900}'..='\u{0DFF}').contains(&c))
+}
+
+/// A romanized word reduced to what an Indic spelling and a Latin one share: doubled letters once, "sh" and "ch"
+/// as "s" and "c", "w" as "v", and the vowels after the first letter dropped ("bissnnu" and "bishnu" → "bsn",
+/// "adhikaarii" and "adhikari" → "adhkr"). Used only when one side of a comparison is in an Indic script.
+fn indic_skeleton(token: &str) -> String {
+    let mut collapsed = String::with_capacity(token.len());
+    for c in token.chars() {
+        let c = if c == 'w' { 'v' } else { c };
+        if !collapsed.ends_with(c) {
+            collapsed.push(c);
+        }
+    }
+    let collapsed = collapsed.replace("sh", "s").replace("ch", "c");
+    let mut chars = collapsed.chars();
+    let mut skeleton: String = chars.next().into_iter().collect();
+    skeleton.extend(chars.filter(|c| !matches!(c, 'a' | 'e' | 'i' | 'o' | 'u')));
+    skeleton
 }
 
 /// Familiar short forms of given names, with the name each stands for ("Tom" for Thomas, "Bill" for William,
@@ -1525,6 +1565,7 @@ pub fn mentions_person(text: &str, name: &str) -> bool {
     let words: Vec<String> = tokens(&text)
         .into_iter()
         .map(|word| match word.bytes().next() {
+            _ if word == "el" => "al".to_string(),
             Some(first) if first.is_ascii_lowercase() && romanizable & (1 << (first - b'a')) != 0 => {
                 romanization_of(word)
             }
@@ -2144,6 +2185,47 @@ mod tests {
         assert_eq!(legal_form_countries("Olympia Marble S.A."), None);
         assert_eq!(legal_form_countries("Acme Trading Ltd"), None);
         assert_eq!(legal_form_countries("Soy"), None, "a word ending in a form's letters");
+    }
+
+    #[test]
+    fn the_arabic_article_romanized_el_or_al_is_one_name_but_another_family_is_not() {
+        assert!(person_names_match("Muhammad El-Hourani", "Mohammad Al-Hourani"));
+        assert!(mentions_person(
+            "Sales Manager: Mohammad Al-Hourani.",
+            "Muhammad El-Hourani"
+        ));
+        assert!(mentions_person(
+            "Export Director: Youssef El Amrani",
+            "Youssef El Amrani"
+        ));
+        assert!(!person_names_match("Muhammad El-Hourani", "Mohammad Al-Hashimi"));
+        assert!(company_names_match(
+            "El-Hourani Agricultural Machinery Co. LLC",
+            "Al-Hourani Agricultural Machinery Co."
+        ));
+        assert!(!company_names_match(
+            "El-Hourani Agricultural Machinery Co. LLC",
+            "Al-Hourani Food Industries Co."
+        ));
+    }
+
+    #[test]
+    fn a_single_member_lda_is_the_same_legal_name() {
+        assert!(company_names_match(
+            "Maquinas Agricolas Vale do Sorraia Lda",
+            "Máquinas Agrícolas Vale do Sorraia, Unipessoal Lda"
+        ));
+        assert!(!company_names_match(
+            "Maquinas Agricolas Vale do Sorraia Lda",
+            "Vale do Sorraia Agrícola SA"
+        ));
+    }
+
+    #[test]
+    fn a_latin_name_and_its_devanagari_spelling_are_one_person_but_another_name_is_not() {
+        assert!(person_names_match("बिष्णु प्रसाद अधिकारी", "Bishnu Prasad Adhikari"));
+        assert!(!person_names_match("सीता राम महतो", "Bishnu Prasad Adhikari"));
+        assert!(!person_names_match("बिष्णु प्रसाद अधिकारी", "Bishnu Prasad Bhandari"));
     }
 
     #[test]
