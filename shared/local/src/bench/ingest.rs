@@ -113,6 +113,25 @@ impl Phase {
 /// Saturation is measured in this many rounds of baseline then serve.
 const SATURATION_ROUNDS: usize = 3;
 
+/// A target's phases at each saturation connection count in one round.
+struct Saturation {
+    phases: Vec<(usize, Phase)>,
+}
+
+impl Saturation {
+    /// The connection count at which the target accepted the most, and that phase.
+    fn best(&self) -> &(usize, Phase) {
+        self.phases
+            .iter()
+            .max_by(|a, b| a.1.accepted_per_sec().total_cmp(&b.1.accepted_per_sec()))
+            .expect("at least one connection count")
+    }
+
+    fn accepted_per_sec(&self) -> f64 {
+        self.best().1.accepted_per_sec()
+    }
+}
+
 async fn phase(
     label: String,
     url: &str,
@@ -145,11 +164,17 @@ async fn phase(
 
 pub async fn run(args: &BenchArgs, runtimes: &Runtimes, scenarios: &[Scenario]) -> anyhow::Result<()> {
     let duration = args.duration_or(10);
+    anyhow::ensure!(
+        !args.saturation_connections.is_empty(),
+        "--saturation-connections: give at least one connection count"
+    );
     let rate = args.ingest_rate;
     let connections = args.connections;
     println!(
-        "\n== ingest: POST /checks, {connections} connections, {} s per phase; serve has no workers (checks stay queued)",
-        duration.as_secs()
+        "\n== ingest: POST /checks; the fixed rate over {connections} connections for {} s, saturation at each of {:?} connections for {:.0} s; serve has no workers (checks stay queued)",
+        duration.as_secs(),
+        args.saturation_connections,
+        (duration / 2).as_secs_f64()
     );
     let bodies = bodies(scenarios);
     let client = load::client(connections);
@@ -194,22 +219,27 @@ pub async fn run(args: &BenchArgs, runtimes: &Runtimes, scenarios: &[Scenario]) 
     }
     // This machine's speed drifts by tens of percent within minutes, and the baseline's more than serve's: each
     // round measures the two back to back, and the ratio reported is the median round's.
-    let mut rounds: Vec<(Phase, Phase)> = Vec::new();
+    let mut rounds: Vec<(Saturation, Saturation)> = Vec::new();
     for round in 1..=SATURATION_ROUNDS {
         let mut pair = Vec::new();
         for (target, url) in &targets {
-            let saturated = phase(
-                format!("{target} saturation, round {round}"),
-                url,
-                &client,
-                &bodies,
-                None,
-                duration,
-                connections,
-            )
-            .await;
-            saturated.print();
-            pair.push(saturated);
+            let mut phases = Vec::new();
+            for &connections in &args.saturation_connections {
+                let client = load::client(connections);
+                let saturated = phase(
+                    format!("{target} saturation {round}, {connections} conns"),
+                    url,
+                    &client,
+                    &bodies,
+                    None,
+                    duration / 2,
+                    connections,
+                )
+                .await;
+                saturated.print();
+                phases.push((connections, saturated));
+            }
+            pair.push(Saturation { phases });
         }
         let serve = pair.pop().expect("two targets");
         let base = pair.pop().expect("two targets");
@@ -217,20 +247,21 @@ pub async fn run(args: &BenchArgs, runtimes: &Runtimes, scenarios: &[Scenario]) 
     }
     stack.stop(Duration::from_secs(5)).await;
     baseline.stop();
-    let ratio_of = |(base, serve): &(Phase, Phase)| serve.accepted_per_sec() / base.accepted_per_sec();
+    let ratio_of = |(base, serve): &(Saturation, Saturation)| serve.accepted_per_sec() / base.accepted_per_sec();
     rounds.sort_by(|a, b| ratio_of(a).total_cmp(&ratio_of(b)));
     let ratios: Vec<String> = rounds
         .iter()
         .map(|round| format!("{:.0}%", ratio_of(round) * 100.0))
         .collect();
     let median = &rounds[rounds.len() / 2];
-    let (base_sat, serve_sat) = median;
+    let ((base_connections, base_sat), (serve_connections, serve_sat)) = (median.0.best(), median.1.best());
     let ratio = ratio_of(median);
     let (base_fixed, serve_fixed) = (&fixed_phases[0], &fixed_phases[1]);
     let p99 = serve_fixed.run.latency(202).map(|s| s.p99).unwrap_or(Duration::MAX);
     let server_ms_per_check = serve_sat.server_cpu.as_secs_f64() * 1e3 / serve_sat.run.count_status(202).max(1) as f64;
     println!(
-        "\n  serve at saturation (median of {SATURATION_ROUNDS} rounds by ratio; ratios {}): {:.0}/s = {:.0}% of baseline ({:.0}/s); server CPU {:.3} ms per accepted check",
+        "\n  serve at saturation (each target at its best of {:?} connections; median of {SATURATION_ROUNDS} rounds by ratio; ratios {}): {:.0}/s at {serve_connections} connections = {:.0}% of baseline ({:.0}/s at {base_connections}); server CPU {:.3} ms per accepted check",
+        args.saturation_connections,
         ratios.join(", "),
         serve_sat.accepted_per_sec(),
         ratio * 100.0,
@@ -242,7 +273,12 @@ pub async fn run(args: &BenchArgs, runtimes: &Runtimes, scenarios: &[Scenario]) 
         ms(p99),
         base_fixed.run.latency(202).map_or_else(|| "-".into(), |s| ms(s.p99))
     );
-    let errors = serve_fixed.run.errors(202) + rounds.iter().map(|(_, serve)| serve.run.errors(202)).sum::<usize>();
+    let saturation_errors: usize = rounds
+        .iter()
+        .flat_map(|(_, serve)| &serve.phases)
+        .map(|(_, phase)| phase.run.errors(202))
+        .sum();
+    let errors = serve_fixed.run.errors(202) + saturation_errors;
     println!(
         "  target ≥ 5,000/s: {}  p99 ≤ 10 ms at {rate}/s: {}  ≥ 50% of baseline: {}  errors 0: {}",
         pass(serve_sat.accepted_per_sec() >= 5_000.0),

@@ -68,6 +68,11 @@ pub struct BenchArgs {
     /// Connections (requests in flight) of the load generator.
     #[arg(long, default_value_t = 64)]
     pub connections: usize,
+    /// ingest: the connection counts each target's saturation is measured at; its best counts. One count does not
+    /// saturate both: serve answers after its group commit, so it needs more requests in flight to fill the cores
+    /// than a handler that answers at once, and the load generator's CPU per request grows with its connections.
+    #[arg(long, value_delimiter = ',', default_value = "64,256")]
+    pub saturation_connections: Vec<usize>,
     /// Worker pool size of the e2e, sweep and cache stacks (a check spends ~2–3 s waiting on providers, so
     /// 500 checks/s need ~1,500 at once; `serve`'s default of 64 caps it near 25/s).
     #[arg(long, default_value_t = 4_096)]
