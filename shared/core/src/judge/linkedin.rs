@@ -162,6 +162,8 @@ fn judge_people(judgement: &mut Judgement, profile: &SubjectProfile, evidence: &
         None
     };
     let mut at_mail_owner = None;
+    // A same-name profile at another company, the contact's own when a colleague holds the role claimed for them.
+    let mut same_name_elsewhere = None;
     for (index, finding) in evidence.findings.iter().enumerate() {
         let Record::PersonProfile {
             url,
@@ -227,6 +229,12 @@ fn judge_people(judgement: &mut Judgement, profile: &SubjectProfile, evidence: &
         }
         if requested {
             by_request = Some(index);
+        }
+        let elsewhere = company
+            .as_deref()
+            .is_some_and(|company| !company.trim().is_empty() && !profile.is_subject_display_name(company));
+        if name_matches && elsewhere && !works_for_employer && same_name_elsewhere.is_none() {
+            same_name_elsewhere = Some(index);
         }
         let title_matches = profile
             .contact_title
@@ -305,7 +313,79 @@ fn judge_people(judgement: &mut Judgement, profile: &SubjectProfile, evidence: &
             &[index],
             "the person's profile shows another employer",
         );
+    } else if profile.is_company()
+        && let Some(index) = same_name_elsewhere
+    {
+        let holder = role_holder_at_subject(profile, evidence, person_name);
+        let note = if holder.is_some() {
+            "the contact's profile is at another company, and a profile at the company holds the role claimed"
+        } else if at_local_competitor(profile, evidence, index) {
+            "the contact's profile is at another company in the same trade and town"
+        } else {
+            return;
+        };
+        let cited: Vec<usize> = std::iter::once(index).chain(holder).collect();
+        for cited_index in &cited {
+            judgement.mark_relevant(*cited_index);
+        }
+        let found: Vec<String> = cited
+            .iter()
+            .map(|cited_index| person_summary(evidence, *cited_index))
+            .collect();
+        judgement.compare(
+            field,
+            &format!("{person_name}, {claimed}"),
+            &found.join("; "),
+            Outcome::Mismatch,
+            &cited,
+            note,
+        );
     }
+}
+
+/// Whether a profile of the contact's full name (three names or more, which namesakes rarely share) is at a company
+/// in the subject's own trade (its company or headline names a claimed product) located in the subject's town: the
+/// contact works for a competitor, no namesake in another line of business.
+fn at_local_competitor(profile: &SubjectProfile, evidence: &Evidence, index: usize) -> bool {
+    let Record::PersonProfile {
+        name,
+        headline,
+        company,
+        location,
+        ..
+    } = &evidence.findings[index].record
+    else {
+        return false;
+    };
+    let full_name = profile.contact_name.as_deref().is_some_and(|contact| {
+        crate::matching::text::tokens(contact).len() >= 3 && names::mentions_person(name, contact)
+    });
+    let trade = format!(
+        "{} {}",
+        company.as_deref().unwrap_or_default(),
+        headline.as_deref().unwrap_or_default()
+    );
+    let same_trade = !profile.products.is_empty()
+        && !crate::matching::business::products_mentioned(&profile.products, &trade).is_empty();
+    let locality = profile.locality_tokens();
+    let same_town = location.as_deref().is_some_and(|location| {
+        crate::matching::text::tokens(location)
+            .iter()
+            .any(|token| token.len() >= 4 && locality.contains(token))
+    });
+    full_name && same_trade && same_town
+}
+
+/// For a company: a profile of someone other than the contact whose company is the subject and whose headline holds
+/// the contact's claimed title ("Gerente General en Acme SRL"): the company's own staff give the role to another.
+fn role_holder_at_subject(profile: &SubjectProfile, evidence: &Evidence, contact: &str) -> Option<usize> {
+    let title = profile.contact_title.as_deref()?;
+    evidence.findings.iter().position(|finding| {
+        matches!(&finding.record, Record::PersonProfile { name, company: Some(company), headline: Some(headline), .. }
+            if !names::person_names_match(name, contact)
+                && profile.is_subject_display_name(company)
+                && roles::role_words_present(title, headline))
+    })
 }
 
 /// The entered e-mail's domain when it is not the subject's own site, with the company whose LinkedIn page is
@@ -523,6 +603,67 @@ mod tests {
         );
         assert!(employer_outcomes(&namesake).is_empty());
         assert!(judge(&broker(), &namesake).relevant.is_empty());
+    }
+
+    fn contact_outcomes_for(company: &str, headline: &str, location: &str) -> Vec<Outcome> {
+        let subject: crate::request::Subject = serde_json::from_value(serde_json::json!({
+            "kind": "company", "name": "Andes Maquinaria SRL", "country": "BO",
+            "address": "Av. Banzer Km 8, Santa Cruz de la Sierra",
+            "contact": { "name": "Pedro Gutiérrez Roca", "title": "Gerente General" },
+            "trade": { "role": "importer", "products": ["tractores", "bombas de riego"] }
+        }))
+        .expect("a subject");
+        let profile = SubjectProfile::new(&subject);
+        let mut evidence = person_profile(
+            None,
+            "https://www.linkedin.com/in/pedro-gutierrez-roca",
+            "Pedro Gutiérrez Roca",
+            company,
+        );
+        if let Record::PersonProfile {
+            headline: found_headline,
+            location: found_location,
+            ..
+        } = &mut evidence.findings[0].record
+        {
+            *found_headline = Some(headline.into());
+            *found_location = Some(location.into());
+        }
+        judge(&profile, &evidence)
+            .fields
+            .iter()
+            .filter(|compared| compared.field == Field::Contact)
+            .map(|compared| compared.outcome)
+            .collect()
+    }
+
+    #[test]
+    fn the_contacts_full_name_at_a_competitor_in_the_same_town_contradicts_the_contact() {
+        assert_eq!(
+            contact_outcomes_for(
+                "Tractores del Oriente S.A.",
+                "Ejecutivo de Ventas en Tractores del Oriente S.A.",
+                "Santa Cruz de la Sierra, Bolivia"
+            ),
+            vec![Outcome::Mismatch]
+        );
+        // A namesake in another trade, or in another town, is not the contact.
+        assert!(
+            contact_outcomes_for(
+                "Clínica Foianini",
+                "Médico Cirujano en Clínica Foianini",
+                "Santa Cruz de la Sierra, Bolivia"
+            )
+            .is_empty()
+        );
+        assert!(
+            contact_outcomes_for(
+                "Tractores del Altiplano S.A.",
+                "Ejecutivo de Ventas en Tractores del Altiplano S.A.",
+                "El Alto, Bolivia"
+            )
+            .is_empty()
+        );
     }
 
     #[test]

@@ -233,6 +233,7 @@ fn compare_contact_in_text(judgement: &mut Judgement, profile: &SubjectProfile, 
         return;
     };
     if !names::mentions_person(body, contact) {
+        compare_role_held_at_company(judgement, profile, contact, body, index);
         return;
     }
     let departure = if named_as_former(body, &profile.name) {
@@ -254,6 +255,53 @@ fn compare_contact_in_text(judgement: &mut Judgement, profile: &SubjectProfile, 
         return;
     }
     compare_role_in_text(judgement, profile, contact, body, index);
+}
+
+/// For a company: a result that does not name the contact but names someone else as holding the contact's claimed
+/// role at the company ("El gerente general de Acme SRL, Luis Áñez, anunció …", "Luis Áñez, general manager of Acme
+/// Ltd"): the claim that the contact holds it is contradicted. The role must be tied to the company by name (a
+/// report naming another company's manager says nothing about the subject's), and the holder share no name with the
+/// contact (a shorter form of the contact's own name is the contact).
+fn compare_role_held_at_company(
+    judgement: &mut Judgement,
+    profile: &SubjectProfile,
+    contact: &str,
+    body: &str,
+    index: usize,
+) {
+    let Some(title) = profile.contact_title.as_deref() else {
+        return;
+    };
+    let Some(role_of_organisation) = super::website::role_of_organisation_with_name_regex(title) else {
+        return;
+    };
+    // Someone else: no name of theirs is one of the contact's ("Mariana Cárdenas" is Mariana Cárdenas Villaseñor).
+    let contact_tokens = text::tokens(contact);
+    let held_at_subject = role_of_organisation.captures_iter(body).find(|captures| {
+        let another_person = captures
+            .name("person")
+            .or_else(|| captures.name("person2"))
+            .is_some_and(|person| {
+                text::tokens(person.as_str())
+                    .iter()
+                    .all(|token| !contact_tokens.contains(token))
+            });
+        another_person
+            && captures
+                .name("org")
+                .or_else(|| captures.name("org2"))
+                .is_some_and(|org| profile.is_mentioned_in(org.as_str()))
+    });
+    if let Some(found) = held_at_subject.and_then(|captures| captures.get(0)) {
+        judgement.compare(
+            Field::Contact,
+            &format!("{contact}, {title}"),
+            found.as_str(),
+            Outcome::Mismatch,
+            &[index],
+            "the result names someone else in the contact's role at the company",
+        );
+    }
 }
 
 /// Whether a result about the company names the contact only to report them gone ("… succeeds Julien Marchand,
@@ -699,6 +747,44 @@ mod tests {
         }))
         .expect("a subject");
         SubjectProfile::new(&subject)
+    }
+
+    fn contact_outcomes(body: &str) -> Vec<Outcome> {
+        let subject: crate::request::Subject = serde_json::from_value(serde_json::json!({
+            "kind": "company", "name": "Andes Maquinaria SRL", "country": "BO",
+            "contact": { "name": "Pedro Gutiérrez Roca", "title": "Gerente General" }
+        }))
+        .expect("a subject");
+        let profile = SubjectProfile::new(&subject);
+        let mut judgement = Judgement::default();
+        compare_contact_in_text(&mut judgement, &profile, body, 0);
+        judgement
+            .fields
+            .iter()
+            .filter(|compared| compared.field == Field::Contact)
+            .map(|compared| compared.outcome)
+            .collect()
+    }
+
+    #[test]
+    fn a_result_giving_the_contacts_role_at_the_company_to_someone_else_contradicts_the_contact() {
+        assert_eq!(
+            contact_outcomes("El gerente general de Andes Maquinaria, Jorge Méndez Paz, anunció una sucursal."),
+            vec![Outcome::Mismatch]
+        );
+        assert_eq!(
+            contact_outcomes("Jorge Méndez Paz, gerente general de Andes Maquinaria SRL, anunció una sucursal."),
+            vec![Outcome::Mismatch]
+        );
+        // Another company's manager, or the contact named by part of their name, says nothing against the claim.
+        assert!(
+            contact_outcomes("El gerente general de Tractores del Sur, Jorge Méndez Paz, visitó Andes Maquinaria.")
+                .is_empty()
+        );
+        assert!(
+            contact_outcomes("El gerente general de Andes Maquinaria, Pedro Gutiérrez, anunció una sucursal.")
+                .is_empty()
+        );
     }
 
     #[test]

@@ -418,33 +418,67 @@ fn compare_contact_role(judgement: &mut Judgement, profile: &SubjectProfile, all
     }
 }
 
-/// The pattern of a role next to a person's name, compiled once per title and thread (the cache is bounded by
-/// clearing it when full).
+/// The pattern of a role next to a person's name ("Export Manager: Amina Bello", "Amina Bello, Export Manager").
+pub(super) fn role_with_name_regex(title: &str) -> Option<std::rc::Rc<regex::Regex>> {
+    cached_title_regex("named", title, |role| {
+        // A short aside may stand between the role and the name ("Directrice commerciale (depuis avril 2026) : …"),
+        // and an honorific or academic title before the name ("Gerente General: Ing. Luis Áñez").
+        let aside = r"(?:\s*\([^()]{0,40}\))?";
+        format!(
+            r"(?i:{role}){aside}\s*(?:[:,–—-]|\bis\b)?\s*{HONORIFIC}?{PERSON_NAME}|{PERSON_NAME},?\s+(?:(?i:our|the)\s+)?(?i:{role})"
+        )
+    })
+}
+
+/// A capitalised name of two or three words ("Luis Fernando Áñez").
+const PERSON_NAME: &str = r"\p{Lu}\p{Ll}+(?:[ -]\p{Lu}\p{Ll}+){1,2}";
+
+/// An honorific or academic title written before a name ("Ing.", "Dr.", "Lic.", "Mr").
+const HONORIFIC: &str = r"(?:(?:Ing|Dr|Dra|Lic|Arq|Eng|Prof|Mr|Mrs|Ms|Sr|Sra|Mme)\.?\s+)";
+
+/// The pattern of a role held at a named organisation next to a person's name ("El gerente general de Acme SRL,
+/// Luis Áñez, anunció …", "Luis Áñez, general manager of Acme Ltd"): group `org` (or `org2`) is the organisation,
+/// up to the next comma or sentence end, and `person` (or `person2`) the name.
+pub(super) fn role_of_organisation_with_name_regex(title: &str) -> Option<std::rc::Rc<regex::Regex>> {
+    cached_title_regex("of", title, |role| {
+        let of = r"(?i:of|at|de|del|en|du|des|von|bei|di|da|do)";
+        format!(
+            r"(?i:{role})\s+{of}\s+(?P<org>(?:[^,.;:()\n]|\.[^\s,]){{2,60}}?\.?)\s*,\s*{HONORIFIC}?(?P<person>{PERSON_NAME})|(?P<person2>{PERSON_NAME}),\s+(?:(?i:the|our|el|la|le|der|die)\s+)?(?i:{role})\s+{of}\s+(?P<org2>[^,;:()\n]{{2,60}})"
+        )
+    })
+}
+
+/// A compiled pattern, or none when the title made an invalid one.
+type CachedRegex = Option<std::rc::Rc<regex::Regex>>;
+
+/// A pattern built from a job title, compiled once per kind, title and thread (the cache is bounded by clearing it
+/// when full).
 ///
 /// Handed out shared, not cloned: a cloned `Regex` starts with empty search caches, so every search built its lazy
 /// DFA again over the whole site's text (a third of the website judge's instructions).
-pub(super) fn role_with_name_regex(title: &str) -> Option<std::rc::Rc<regex::Regex>> {
+fn cached_title_regex(
+    kind: &str,
+    title: &str,
+    pattern_of: impl FnOnce(&str) -> String,
+) -> Option<std::rc::Rc<regex::Regex>> {
     const CACHE_LIMIT: usize = 256;
     thread_local! {
-        static CACHE: std::cell::RefCell<std::collections::HashMap<String, Option<std::rc::Rc<regex::Regex>>>> =
+        static CACHE: std::cell::RefCell<std::collections::HashMap<(String, String), CachedRegex>> =
             std::cell::RefCell::new(std::collections::HashMap::new());
     }
-    if let Some(hit) = CACHE.with(|cache| cache.borrow().get(title).cloned()) {
+    let key = (kind.to_string(), title.to_string());
+    if let Some(hit) = CACHE.with(|cache| cache.borrow().get(&key).cloned()) {
         return hit;
     }
-    let role = role_pattern(title);
-    let name = r"\p{Lu}\p{Ll}+(?:[ -]\p{Lu}\p{Ll}+){1,2}";
-    // A short aside may stand between the role and the name ("Directrice commerciale (depuis avril 2026) : …").
-    let aside = r"(?:\s*\([^()]{0,40}\))?";
-    let pattern =
-        format!(r"(?i:{role}){aside}\s*(?:[:,–—-]|\bis\b)?\s*{name}|{name},?\s+(?:(?i:our|the)\s+)?(?i:{role})");
-    let compiled = regex::Regex::new(&pattern).ok().map(std::rc::Rc::new);
+    let compiled = regex::Regex::new(&pattern_of(&role_pattern(title)))
+        .ok()
+        .map(std::rc::Rc::new);
     CACHE.with(|cache| {
         let mut cache = cache.borrow_mut();
         if cache.len() >= CACHE_LIMIT {
             cache.clear();
         }
-        cache.insert(title.to_string(), compiled.clone());
+        cache.insert(key, compiled.clone());
     });
     compiled
 }
@@ -564,6 +598,13 @@ mod tests {
         assert!(std::rc::Rc::ptr_eq(&first, &again));
         assert!(first.is_match("Export Sales Director: Amina Bello"));
         assert!(!first.is_match("contact our export sales director"));
+    }
+
+    #[test]
+    fn a_role_next_to_a_name_with_an_honorific_names_its_holder() {
+        let role = role_with_name_regex("Gerente General").expect("a title compiles");
+        assert!(role.is_match("Gerente General: Ing. Luis Fernando Áñez Suárez."));
+        assert!(!role.is_match("Contacte a nuestro Gerente General por teléfono."));
     }
 
     #[test]
