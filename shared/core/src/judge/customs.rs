@@ -550,29 +550,16 @@ mod tests {
             .expect("a subject");
             SubjectProfile::new(&subject)
         };
-        let mut evidence = shipments(&["2026-05-04", "2026-05-30", "2026-08-02"]);
-        let rows = [
-            ("OKUMA EUROPE GMBH", "DE", "KAVKAZ TEKHNIKA LLC", "GE"),
-            ("KAVKAZ TEKHNIKA LLC", "GE", "OOO STANKOSNAB", "RU"),
-            ("KAVKAZ TEKHNIKA LLC", "GE", "ARMMASH CJSC", "AM"),
-        ];
-        for (finding, (from, from_country, to, to_country)) in evidence.findings.iter_mut().zip(rows) {
-            if let Record::Shipment {
-                shipper,
-                shipper_country,
-                consignee,
-                consignee_country,
-                hs_code,
-                description,
-                ..
-            } = &mut finding.record
-            {
-                (*shipper, *consignee) = (from.into(), to.into());
-                (*shipper_country, *consignee_country) = (Some(from_country.into()), Some(to_country.into()));
-                *hs_code = Some("845811".into());
-                *description = "CNC LATHE".into();
-            }
-        }
+        let mut evidence = shipments_between(
+            &["2026-05-04", "2026-05-30", "2026-08-02"],
+            &[
+                ("OKUMA EUROPE GMBH", "DE", "KAVKAZ TEKHNIKA LLC", "GE"),
+                ("KAVKAZ TEKHNIKA LLC", "GE", "OOO STANKOSNAB", "RU"),
+                ("KAVKAZ TEKHNIKA LLC", "GE", "ARMMASH CJSC", "AM"),
+            ],
+            "845811",
+            "CNC LATHE",
+        );
         let today = "2026-11-26".parse().unwrap();
         assert_eq!(
             outcomes(&judge(&subject("importer"), &evidence, today), Field::TradeRole),
@@ -602,29 +589,15 @@ mod tests {
             SubjectProfile::new(&subject)
         };
         let rows = |code: &str, goods: &str| {
-            let mut evidence = shipments(&["2026-02-10", "2026-04-01"]);
-            let parties = [
-                ("AGRARTECHNIK NORD GMBH", "DE", "SAVO MASKIN OY", "FI"),
-                ("SAVO MASKIN OY", "FI", "OOO SEVERAGRO", "RU"),
-            ];
-            for (finding, (from, from_country, to, to_country)) in evidence.findings.iter_mut().zip(parties) {
-                if let Record::Shipment {
-                    shipper,
-                    shipper_country,
-                    consignee,
-                    consignee_country,
-                    hs_code,
-                    description,
-                    ..
-                } = &mut finding.record
-                {
-                    (*shipper, *consignee) = (from.into(), to.into());
-                    (*shipper_country, *consignee_country) = (Some(from_country.into()), Some(to_country.into()));
-                    *hs_code = Some(code.into());
-                    *description = goods.into();
-                }
-            }
-            evidence
+            shipments_between(
+                &["2026-02-10", "2026-04-01"],
+                &[
+                    ("AGRARTECHNIK NORD GMBH", "DE", "SAVO MASKIN OY", "FI"),
+                    ("SAVO MASKIN OY", "FI", "OOO SEVERAGRO", "RU"),
+                ],
+                code,
+                goods,
+            )
         };
         let today = "2026-11-26".parse().unwrap();
         assert_eq!(
@@ -651,6 +624,30 @@ mod tests {
             vec![Outcome::Match],
             "food passed on to Russia is not a banned re-export"
         );
+    }
+
+    /// Shipments on `dates` between the parties of each row (shipper, its country, consignee, its country), all
+    /// of `hs_code` and `description`.
+    fn shipments_between(dates: &[&str], parties: &[(&str, &str, &str, &str)], hs: &str, goods: &str) -> Evidence {
+        let mut evidence = shipments(dates);
+        for (finding, (from, from_country, to, to_country)) in evidence.findings.iter_mut().zip(parties) {
+            if let Record::Shipment {
+                shipper,
+                shipper_country,
+                consignee,
+                consignee_country,
+                hs_code,
+                description,
+                ..
+            } = &mut finding.record
+            {
+                (*shipper, *consignee) = ((*from).into(), (*to).into());
+                (*shipper_country, *consignee_country) = (Some((*from_country).into()), Some((*to_country).into()));
+                *hs_code = Some(hs.into());
+                *description = goods.into();
+            }
+        }
+        evidence
     }
 
     fn last_shipment(judgement: &Judgement) -> Option<Outcome> {
