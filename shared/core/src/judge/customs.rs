@@ -506,14 +506,8 @@ mod tests {
         }
     }
 
-    /// The outcomes a judgement gives `field`, in order.
     fn outcomes(judgement: &Judgement, field: Field) -> Vec<Outcome> {
-        judgement
-            .fields
-            .iter()
-            .filter(|compared| compared.field == field)
-            .map(|compared| compared.outcome)
-            .collect()
+        judgement.outcomes_of(field)
     }
 
     #[test]

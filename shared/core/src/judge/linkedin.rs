@@ -538,12 +538,7 @@ mod tests {
     }
 
     fn employer_outcomes(evidence: &Evidence) -> Vec<Outcome> {
-        judge(&broker(), evidence)
-            .fields
-            .iter()
-            .filter(|compared| compared.field == Field::Employer)
-            .map(|compared| compared.outcome)
-            .collect()
+        judge(&broker(), evidence).outcomes_of(Field::Employer)
     }
 
     #[test]
@@ -629,12 +624,7 @@ mod tests {
             *found_headline = Some(headline.into());
             *found_location = Some(location.into());
         }
-        judge(&profile, &evidence)
-            .fields
-            .iter()
-            .filter(|compared| compared.field == Field::Contact)
-            .map(|compared| compared.outcome)
-            .collect()
+        judge(&profile, &evidence).outcomes_of(Field::Contact)
     }
 
     #[test]

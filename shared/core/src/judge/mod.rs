@@ -91,6 +91,16 @@ pub(crate) struct Judgement {
 }
 
 impl Judgement {
+    /// The outcomes this judgement gives `field`, in order.
+    #[cfg(test)]
+    fn outcomes_of(&self, field: Field) -> Vec<Outcome> {
+        self.fields
+            .iter()
+            .filter(|compared| compared.field == field)
+            .map(|compared| compared.outcome)
+            .collect()
+    }
+
     fn mark_relevant(&mut self, index: usize) {
         self.relevant.insert(index);
     }

@@ -758,12 +758,7 @@ mod tests {
         let profile = SubjectProfile::new(&subject);
         let mut judgement = Judgement::default();
         compare_contact_in_text(&mut judgement, &profile, body, 0);
-        judgement
-            .fields
-            .iter()
-            .filter(|compared| compared.field == Field::Contact)
-            .map(|compared| compared.outcome)
-            .collect()
+        judgement.outcomes_of(Field::Contact)
     }
 
     #[test]
