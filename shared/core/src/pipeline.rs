@@ -18,7 +18,7 @@ use crate::profile::SubjectProfile;
 use crate::report::Report;
 use crate::request::Lang;
 use crate::risk;
-use crate::verdict::{ChannelVerdict, Verdict};
+use crate::verdict::{ChannelVerdict, Field, Verdict};
 
 /// Gathers one channel's evidence: the planned lookups in parallel, then any follow-ups.
 pub async fn collect(check: &Check, channel: Channel, providers: &Providers) -> Evidence {
@@ -111,8 +111,13 @@ pub(crate) fn summarize_profiled(
         .flat_map(|verdict| verdict.flags.iter().copied())
         .collect();
     flags.extend(risk::cross_channel_flags(profile, &verdicts));
-    if risk::address_mismatch_only_stale(&verdicts) {
-        flags.remove(&Flag::AddressMismatch);
+    for (field, flag) in [
+        (Field::Address, Flag::AddressMismatch),
+        (Field::Phone, Flag::PhoneMismatch),
+    ] {
+        if risk::mismatch_only_on_own_pages(&verdicts, field) {
+            flags.remove(&flag);
+        }
     }
     let (risk, risk_reasons) = risk::assess_check(profile, &verdicts, &flags);
     let provider_calls = verdicts

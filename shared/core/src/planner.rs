@@ -176,6 +176,8 @@ pub fn canonical_linkedin_url(url: &str) -> String {
         return url.to_string();
     };
     let host = parsed.host_str().unwrap_or_default().to_ascii_lowercase();
+    // Providers echo a country host with "www." in front ("www.mn.linkedin.com"): the same profile.
+    let host = host.strip_prefix("www.").unwrap_or(&host);
     let on_linkedin = host == "linkedin.com"
         || host
             .strip_suffix(".linkedin.com")

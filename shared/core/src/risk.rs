@@ -92,10 +92,11 @@ pub fn free_mail_published_by_subject(profile: &SubjectProfile, verdicts: &[Chan
         && !any_email_outcome(verdicts, Outcome::Mismatch)
 }
 
-/// Whether the only channels contradicting the address are the subject's own social pages (they link to the
-/// entered website) while that website shows the entered address: a page's address field left behind by a move,
-/// not a discrepancy. A clone site agrees with the request too, but the real company's pages link elsewhere.
-pub fn address_mismatch_only_stale(verdicts: &[ChannelVerdict]) -> bool {
+/// Whether the only channels contradicting `field` (the address, the phone) are the subject's own social pages
+/// (they link to the entered website) while that website shows the entered value: an address field left behind by
+/// a move, a switchboard listed beside the entered direct line — not a discrepancy. A clone site agrees with the
+/// request too, but the real company's pages link elsewhere.
+pub fn mismatch_only_on_own_pages(verdicts: &[ChannelVerdict], field: Field) -> bool {
     let has = |verdict: &ChannelVerdict, field: Field, outcome: Outcome| {
         verdict
             .fields
@@ -104,10 +105,10 @@ pub fn address_mismatch_only_stale(verdicts: &[ChannelVerdict]) -> bool {
     };
     let site_agrees = verdicts
         .iter()
-        .any(|verdict| verdict.channel == Channel::Website && has(verdict, Field::Address, Outcome::Match));
+        .any(|verdict| verdict.channel == Channel::Website && has(verdict, field, Outcome::Match));
     let contradicting: Vec<&ChannelVerdict> = verdicts
         .iter()
-        .filter(|verdict| has(verdict, Field::Address, Outcome::Mismatch))
+        .filter(|verdict| has(verdict, field, Outcome::Mismatch))
         .collect();
     site_agrees
         && !contradicting.is_empty()
@@ -246,6 +247,8 @@ pub struct RiskContext {
     /// The free-mail address entered is the one the subject's own channels publish
     /// (`free_mail_published_by_subject`).
     pub free_mail_published: bool,
+    /// The subject's own page says it has stopped trading.
+    pub closure_announced: bool,
 }
 
 /// Countries under United Nations sanctions whose trade the US and the EU restrict across the board: a shipment to
@@ -402,6 +405,12 @@ pub fn assess_check(
         sanctioned_trade: sanctioned_trade(profile, verdicts),
         commodity_offer: commodity_offer_unlike_its_trade(profile, flags),
         free_mail_published: free_mail_published_by_subject(profile, verdicts),
+        closure_announced: verdicts.iter().any(|verdict| {
+            verdict
+                .fields
+                .iter()
+                .any(|field| field.field == Field::OperatingStatus && field.outcome == Outcome::Mismatch)
+        }),
         trade_dormant: verdicts.iter().any(|verdict| {
             verdict
                 .fields
@@ -475,6 +484,12 @@ pub fn assess(flags: &BTreeSet<Flag>, context: RiskContext) -> (RiskLevel, Vec<S
         return (
             RiskLevel::Medium,
             vec!["medium: free_email_domain, the subject's own published webmail address; confirm bank details by call-back before payment".into()],
+        );
+    }
+    if context.closure_announced {
+        return (
+            RiskLevel::Medium,
+            vec!["medium: the subject's own page says it has stopped trading; confirm it still operates (registry status, owner) before dealing".into()],
         );
     }
     if context.trade_dormant {
@@ -620,9 +635,54 @@ mod tests {
             Channel::Facebook,
             &[(Field::Address, Outcome::Mismatch), (Field::Website, Outcome::Mismatch)],
         );
-        assert!(address_mismatch_only_stale(&[site.clone(), own_page.clone()]));
-        assert!(!address_mismatch_only_stale(&[site.clone(), strangers_page]));
-        assert!(!address_mismatch_only_stale(&[own_page]));
+        assert!(mismatch_only_on_own_pages(
+            &[site.clone(), own_page.clone()],
+            Field::Address
+        ));
+        assert!(!mismatch_only_on_own_pages(
+            &[site.clone(), strangers_page],
+            Field::Address
+        ));
+        assert!(!mismatch_only_on_own_pages(&[own_page], Field::Address));
+    }
+
+    #[test]
+    fn an_own_page_listing_another_number_is_no_discrepancy_when_the_site_lists_the_entered_one() {
+        let with = |channel: Channel, fields: &[(Field, Outcome)]| ChannelVerdict {
+            channel,
+            fields: fields
+                .iter()
+                .map(|(field, outcome)| crate::verdict::FieldComparison {
+                    field: *field,
+                    entered: String::new(),
+                    found: String::new(),
+                    outcome: *outcome,
+                    evidence: Vec::new(),
+                    note: String::new(),
+                })
+                .collect(),
+            ..person_verdicts(Verdict::Consistent).1.remove(0)
+        };
+        let site_lists_it = with(Channel::Website, &[(Field::Phone, Outcome::Match)]);
+        let site_lists_another = with(Channel::Website, &[(Field::Phone, Outcome::Mismatch)]);
+        let own_page = with(
+            Channel::Facebook,
+            &[(Field::Phone, Outcome::Mismatch), (Field::Website, Outcome::Match)],
+        );
+        let directory = with(Channel::Search, &[(Field::Phone, Outcome::Mismatch)]);
+        assert!(mismatch_only_on_own_pages(
+            &[site_lists_it.clone(), own_page.clone()],
+            Field::Phone
+        ));
+        // Not when the site itself lists another number, nor when a third party contradicts it too.
+        assert!(!mismatch_only_on_own_pages(
+            &[site_lists_another, own_page.clone()],
+            Field::Phone
+        ));
+        assert!(!mismatch_only_on_own_pages(
+            &[site_lists_it, own_page, directory],
+            Field::Phone
+        ));
     }
 
     #[test]
@@ -751,6 +811,16 @@ mod tests {
         let (level, reasons) = assess(&set(&[Flag::EmailDomainMismatch]), impersonated);
         assert_eq!(level, RiskLevel::High);
         assert!(reasons[0].contains("imitating"), "{reasons:?}");
+    }
+
+    #[test]
+    fn a_company_saying_it_has_closed_is_medium_and_without_that_word_low() {
+        let closed = RiskContext {
+            closure_announced: true,
+            ..RiskContext::default()
+        };
+        assert_eq!(assess(&set(&[]), closed).0, RiskLevel::Medium);
+        assert_eq!(assess(&set(&[]), RiskContext::default()).0, RiskLevel::Low);
     }
 
     #[test]

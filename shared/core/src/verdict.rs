@@ -44,6 +44,8 @@ pub enum Field {
     DomainAge,
     /// How long ago the subject's latest customs record was filed.
     LastShipment,
+    /// Whether the subject still trades, by its own word.
+    OperatingStatus,
 }
 
 impl Field {

@@ -537,6 +537,23 @@ mod tests {
         }
     }
 
+    #[test]
+    fn a_country_profile_echoed_with_www_in_front_is_the_profile_entered() {
+        assert_eq!(
+            normalize_profile_url("https://www.mn.linkedin.com/in/batbold-ganzorig"),
+            normalize_profile_url("https://mn.linkedin.com/in/batbold-ganzorig")
+        );
+        // A look-alike host keeps its own address, and another person's profile stays another's.
+        assert_ne!(
+            normalize_profile_url("https://www.mn.linkedin.com.evil.example/in/batbold-ganzorig"),
+            normalize_profile_url("https://mn.linkedin.com/in/batbold-ganzorig")
+        );
+        assert_ne!(
+            normalize_profile_url("https://www.mn.linkedin.com/in/batbold-dorj"),
+            normalize_profile_url("https://mn.linkedin.com/in/batbold-ganzorig")
+        );
+    }
+
     fn employer_outcomes(evidence: &Evidence) -> Vec<Outcome> {
         judge(&broker(), evidence).outcomes_of(Field::Employer)
     }

@@ -218,6 +218,7 @@ fn field_name(field: &Field) -> &'static str {
         Field::TradeRole => "trade role",
         Field::DomainAge => "domain age",
         Field::LastShipment => "last shipment",
+        Field::OperatingStatus => "operating status",
     }
 }
 

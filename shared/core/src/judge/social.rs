@@ -1,7 +1,7 @@
 //! Facebook pages and X accounts: find the subject's own profile, then compare what it publishes.
 
 use crate::evidence::{Evidence, Lookup, Record};
-use crate::matching::{address, domain};
+use crate::matching::{address, domain, signals};
 use crate::profile::SubjectProfile;
 use crate::verdict::{Field, Outcome};
 
@@ -85,6 +85,20 @@ pub(super) fn judge_facebook(profile: &SubjectProfile, evidence: &Evidence) -> J
         compare_name(&mut judgement, profile, name, linked, index);
     }
     compare_website(&mut judgement, profile, website.as_deref(), index);
+    // A company asking for business that its own page says has closed must prove it still trades.
+    if profile.is_company()
+        && linked
+        && let Some(about) = about.as_deref().filter(|about| signals::announces_closure(about))
+    {
+        judgement.compare(
+            Field::OperatingStatus,
+            "trading",
+            about,
+            Outcome::Mismatch,
+            &[index],
+            "the company's own page says it has stopped trading",
+        );
+    }
     if let (Some(entered), Some(found)) = (&profile.address, address) {
         let mut comparison = address::compare_addresses(entered, found, profile.country.as_deref());
         let mut found = found.clone();
@@ -93,7 +107,11 @@ pub(super) fn judge_facebook(profile: &SubjectProfile, evidence: &Evidence) -> J
             && let Some((announced, agreeing)) = about
                 .as_deref()
                 .into_iter()
-                .flat_map(address::addresses_in)
+                .flat_map(|about| {
+                    let mut stated = address::addresses_in(about);
+                    stated.extend(address::addresses_introduced_in_prose(about));
+                    stated
+                })
                 .map(|announced| {
                     let agreeing = address::compare_addresses(entered, &announced, profile.country.as_deref());
                     (announced, agreeing)

@@ -1063,9 +1063,63 @@ pub fn addresses_in(text: &str) -> Vec<String> {
     found
 }
 
+/// Addresses a colon introduces inside running prose ("NEW ADDRESS since January 2026: KK 15 Rd No. 21, Kicukiro
+/// (we left Nyarutarama). Thank you!"), which `addresses_in` reads as one long line: each runs from the colon to an
+/// aside in parentheses, a semicolon or the end of its sentence.
+pub fn addresses_introduced_in_prose(text: &str) -> Vec<String> {
+    text.match_indices(':')
+        .filter_map(|(colon, _)| {
+            let rest = &text[colon + 1..];
+            let clause = &rest[..clause_end(rest)];
+            let clause = clause.trim().trim_matches([',', '.', ';']).trim();
+            let words = clause.split_whitespace().count();
+            (clause.chars().any(|c| c.is_ascii_digit()) && (2..=16).contains(&words)).then(|| clause.to_string())
+        })
+        .collect()
+}
+
+/// Where a clause of prose ends: at "(", ";", a line break, or a full stop closing a sentence. A stop after a short
+/// word abbreviates it ("No. 21", "Av. Núñez", "Sto. Dgo.") and ends nothing.
+fn clause_end(text: &str) -> usize {
+    let mut previous_word = String::new();
+    let mut characters = text.char_indices().peekable();
+    while let Some((at, c)) = characters.next() {
+        match c {
+            '(' | ';' | '\n' => return at,
+            '.' | '!' | '?' => {
+                let next_is_space = characters.peek().is_none_or(|(_, next)| next.is_whitespace());
+                let closes_sentence = c != '.' || previous_word.chars().count() >= 4 || previous_word.is_empty();
+                if next_is_space && closes_sentence {
+                    return at;
+                }
+                previous_word.clear();
+            }
+            c if c.is_alphanumeric() => previous_word.push(c),
+            _ => previous_word.clear(),
+        }
+    }
+    text.len()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    #[test]
+    fn an_address_a_colon_introduces_in_prose_is_read_without_the_prose_around_it() {
+        let about = "Solar home systems & inverters. NEW ADDRESS since January 2026: KK 15 Rd No. 21, Kicukiro \
+                     (we left Nyarutarama). Twimukiye i Kicukiro.";
+        assert_eq!(
+            addresses_introduced_in_prose(about),
+            vec!["KK 15 Rd No. 21, Kicukiro".to_string()]
+        );
+        assert_eq!(
+            addresses_introduced_in_prose("Nous avons déménagé : Av. Núñez de Cáceres 312, Santo Domingo. Merci !"),
+            vec!["Av. Núñez de Cáceres 312, Santo Domingo".to_string()]
+        );
+        // What follows a colon without a number, or a whole paragraph, is no address.
+        assert!(addresses_introduced_in_prose("Open: Monday to Friday. Products: panels, inverters.").is_empty());
+        assert!(addresses_introduced_in_prose("No colon here, 12 Main Street").is_empty());
+    }
 
     #[test]
     fn a_cited_standard_is_not_a_postal_address() {

@@ -199,6 +199,20 @@ pub fn victim_context(text: &str) -> bool {
     VICTIM_CONTEXT.is_match(&fold(text))
 }
 
+/// A business's own words that it has stopped trading, said as done ("ceased operations on 31 August", "cesó sus
+/// operaciones", "a cessé ses activités", "hat den Betrieb eingestellt"): a closing for a while ("closed on Sundays",
+/// "closed for the holidays") or the end of one product line ("ceased production of model X") is no such word.
+static CLOSURE_ANNOUNCED: LazyLock<WordPatterns> = LazyLock::new(|| {
+    WordPatterns::new(&[
+        r"\bceased\s+(?:all\s+|its\s+|our\s+)?(?:operations|trading|business|activities)\b|\b(?:permanently|definitively)\s+closed\b|\bclosed\s+(?:permanently|for\s+good)\b|\bno\s+longer\s+(?:trading|in\s+business|operating)\b|\bgone\s+out\s+of\s+business\b|\bceso\s+(?:todas\s+)?(?:sus\s+)?(?:operaciones|actividades)\b|\bcerro\s+(?:definitivamente|sus\s+puertas)\b|\bcesse\s+(?:toutes\s+)?(?:ses|nos)\s+activites\b|\bferme\s+definitivement\b|\bencerrou\s+(?:as\s+)?(?:suas\s+)?(?:atividades|operacoes)\b|\b(?:geschafts)?betrieb\s+(?:endgultig\s+)?eingestellt\b",
+    ])
+});
+
+/// Whether the text is the business saying it has stopped trading.
+pub fn announces_closure(text: &str) -> bool {
+    CLOSURE_ANNOUNCED.is_match(&fold(text))
+}
+
 /// Phrases that close an accusation in the subject's favour: cleared, acquitted, charges dropped.
 static EXCULPATORY: LazyLock<WordPatterns> = LazyLock::new(|| {
     WordPatterns::new(&[
@@ -451,6 +465,26 @@ pub fn adverse_terms(text: &str) -> Vec<&'static str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_business_saying_it_has_stopped_trading_announces_its_closure_but_a_closing_for_a_while_does_not() {
+        for closed in [
+            "AVISO: Sol Caribe Energía cesó sus operaciones el 31 de agosto de 2026.",
+            "After 30 years we have ceased trading. Thank you!",
+            "La société a cessé ses activités le 30 juin.",
+            "Wir haben den Geschäftsbetrieb endgültig eingestellt.",
+            "This shop is permanently closed.",
+        ] {
+            assert!(announces_closure(closed), "{closed}");
+        }
+        for open in [
+            "Closed on Sundays and public holidays.",
+            "We ceased production of the X200 model; spare parts remain available.",
+            "Importer of solar panels since 2014.",
+        ] {
+            assert!(!announces_closure(open), "{open}");
+        }
+    }
 
     #[test]
     fn instructions_to_an_ai_are_flagged_sentence_by_sentence() {
