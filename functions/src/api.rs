@@ -11,7 +11,7 @@ use lambda_http::{Body, Request, Response};
 use serde::Serialize;
 use shadowhunter_core::check::Check;
 use shadowhunter_core::ports::{CheckQueue, CheckStore, Clock};
-use shadowhunter_core::submission::{self, Accepted, CheckView, SubmissionError, SubmissionLimits};
+use shadowhunter_core::submission::{self, Accepted, CheckView, SubmissionError, SubmissionLimits, Submitted};
 
 use crate::metrics::Emf;
 
@@ -54,8 +54,8 @@ async fn route(request: &Request, deps: &ApiDeps) -> Result<Response<Body>, Subm
         (&Method::POST, "/checks") => {
             submission::require_json(&media)?;
             submission::within_limit(body.len(), deps.limits.max_body_bytes)?;
-            let request = submission::parse_one(body)?;
-            let accepted = accept(deps, vec![request]).await?;
+            let submitted = submission::parse_one(body)?;
+            let accepted = accept(deps, vec![submitted]).await?;
             let mut response = json_response(StatusCode::ACCEPTED, &accepted[0]);
             if let Ok(location) = format!("/checks/{}", accepted[0].id).parse() {
                 response.headers_mut().insert(LOCATION, location);
@@ -65,8 +65,8 @@ async fn route(request: &Request, deps: &ApiDeps) -> Result<Response<Body>, Subm
         (&Method::POST, "/checks/batch") => {
             submission::require_batch_media(&media)?;
             submission::within_limit(body.len(), deps.limits.max_batch_body_bytes)?;
-            let requests = submission::parse_batch(&media, body, deps.limits.max_batch)?;
-            let checks = accept(deps, requests).await?;
+            let submitted = submission::parse_batch(&media, body, deps.limits.max_batch)?;
+            let checks = accept(deps, submitted).await?;
             Ok(json_response(
                 StatusCode::ACCEPTED,
                 &serde_json::json!({ "checks": checks }),
@@ -87,14 +87,11 @@ async fn route(request: &Request, deps: &ApiDeps) -> Result<Response<Body>, Subm
 
 /// Stores the checks, then queues them. A check stored but not queued (the queue failed) is answered 503;
 /// it stays `queued` in the table, where the client's retry does not find it (a retry is a new check).
-async fn accept(
-    deps: &ApiDeps,
-    requests: Vec<shadowhunter_core::CheckRequest>,
-) -> Result<Vec<Accepted>, SubmissionError> {
+async fn accept(deps: &ApiDeps, submitted: Vec<Submitted>) -> Result<Vec<Accepted>, SubmissionError> {
     let received_at = deps.clock.now();
-    let checks: Vec<Check> = requests
+    let checks: Vec<Check> = submitted
         .into_iter()
-        .map(|request| Check::new(request, received_at))
+        .map(|submitted| Check::new(submitted.request, received_at))
         .collect();
     try_join_all(checks.iter().map(|check| deps.store.insert_check(check))).await?;
     deps.queue.enqueue(&checks).await?;

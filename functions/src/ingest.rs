@@ -86,18 +86,18 @@ pub async fn ingest_message(message: &SqsMessage, deps: &IngestDeps) -> Result<u
 /// Stores a submission sent straight to the queue; ids derive from the message id, so a redelivery finds the
 /// checks it already stored instead of creating new ones.
 async fn store_submission(message_id: &str, body: &str, deps: &IngestDeps) -> Result<Vec<ExecutionInput>, IngestError> {
-    let requests = submission::parse_batch("", body.as_bytes(), deps.max_checks_per_message).map_err(|source| {
+    let submitted = submission::parse_batch("", body.as_bytes(), deps.max_checks_per_message).map_err(|source| {
         IngestError::Invalid {
             message_id: message_id.to_string(),
             source,
         }
     })?;
     let received_at = deps.clock.now();
-    let mut inputs = Vec::with_capacity(requests.len());
-    for (index, request) in requests.into_iter().enumerate() {
+    let mut inputs = Vec::with_capacity(submitted.len());
+    for (index, submitted) in submitted.into_iter().enumerate() {
         let check = Check {
             id: CheckId::derived(&format!("sqs:{message_id}:{index}")),
-            request,
+            request: submitted.request,
             received_at,
         };
         deps.store.insert_check(&check).await?;

@@ -222,7 +222,7 @@ impl HttpUrl {
             return Err(format!("`{raw}` must be an http or https URL"));
         }
         match url.host_str() {
-            Some(host) if host.contains('.') || host == "localhost" => Ok(Self(url.to_string())),
+            Some(host) if host.contains('.') || host == "localhost" => Ok(Self(url.into())),
             _ => Err(format!("`{raw}` has no host name")),
         }
     }

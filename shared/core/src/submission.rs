@@ -168,14 +168,36 @@ pub fn within_limit(len: usize, limit: usize) -> Result<(), SubmissionError> {
     }
 }
 
+/// A request as it was submitted: parsed and checked, with the JSON text it was parsed from.
+///
+/// A store may keep `json` as the request: reading it back applies the same rules, so it yields the same request,
+/// and serializing the request again cost a tenth of `POST /checks`' handler.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Submitted {
+    pub request: CheckRequest,
+    pub json: String,
+}
+
+impl Submitted {
+    fn parse(json: String, index: Option<usize>) -> Result<Self, SubmissionError> {
+        let request =
+            CheckRequest::from_json(json.as_bytes()).map_err(|err| SubmissionError::Invalid { err, index })?;
+        Ok(Self { request, json })
+    }
+}
+
 /// One `POST /checks` body.
-pub fn parse_one(bytes: &[u8]) -> Result<CheckRequest, SubmissionError> {
-    CheckRequest::from_json(bytes).map_err(|err| SubmissionError::Invalid { err, index: None })
+pub fn parse_one(bytes: &[u8]) -> Result<Submitted, SubmissionError> {
+    // Parsed first, so a bad byte in a string is reported at its field.
+    let request = CheckRequest::from_json(bytes).map_err(|err| SubmissionError::Invalid { err, index: None })?;
+    let json = String::from_utf8(bytes.to_vec())
+        .map_err(|err| SubmissionError::invalid("body", format!("not UTF-8: {}", err.utf8_error())))?;
+    Ok(Submitted { request, json })
 }
 
 /// A `POST /checks/batch` body: a JSON array, or JSON lines (by media type or by shape). Every request is
 /// validated before any is accepted; the error names the index of the first bad one.
-pub fn parse_batch(media: &str, bytes: &[u8], max: usize) -> Result<Vec<CheckRequest>, SubmissionError> {
+pub fn parse_batch(media: &str, bytes: &[u8], max: usize) -> Result<Vec<Submitted>, SubmissionError> {
     let starts_as_array = bytes.iter().find(|byte| !byte.is_ascii_whitespace()) == Some(&b'[');
     let requests = if !is_json_lines(media) && starts_as_array {
         parse_array(bytes, max)?
@@ -188,7 +210,7 @@ pub fn parse_batch(media: &str, bytes: &[u8], max: usize) -> Result<Vec<CheckReq
     Ok(requests)
 }
 
-fn parse_array(bytes: &[u8], max: usize) -> Result<Vec<CheckRequest>, SubmissionError> {
+fn parse_array(bytes: &[u8], max: usize) -> Result<Vec<Submitted>, SubmissionError> {
     let elements: Vec<serde_json::Value> = serde_json::from_slice(bytes)
         .map_err(|err| SubmissionError::invalid("body", format!("not a JSON array of requests: {err}")))?;
     if elements.len() > max {
@@ -200,17 +222,12 @@ fn parse_array(bytes: &[u8], max: usize) -> Result<Vec<CheckRequest>, Submission
     elements
         .iter()
         .enumerate()
-        .map(|(index, element)| {
-            CheckRequest::from_value(element).map_err(|err| SubmissionError::Invalid {
-                err,
-                index: Some(index),
-            })
-        })
+        .map(|(index, element)| Submitted::parse(element.to_string(), Some(index)))
         .collect()
 }
 
 /// One request per non-blank line; `index` counts requests, not lines, so it matches the answer's order.
-fn parse_lines(bytes: &[u8], max: usize) -> Result<Vec<CheckRequest>, SubmissionError> {
+fn parse_lines(bytes: &[u8], max: usize) -> Result<Vec<Submitted>, SubmissionError> {
     let text =
         std::str::from_utf8(bytes).map_err(|err| SubmissionError::invalid("body", format!("not UTF-8: {err}")))?;
     let lines: Vec<&str> = text.lines().filter(|line| !line.trim().is_empty()).collect();
@@ -223,12 +240,7 @@ fn parse_lines(bytes: &[u8], max: usize) -> Result<Vec<CheckRequest>, Submission
     lines
         .iter()
         .enumerate()
-        .map(|(index, line)| {
-            CheckRequest::from_json(line.as_bytes()).map_err(|err| SubmissionError::Invalid {
-                err,
-                index: Some(index),
-            })
-        })
+        .map(|(index, line)| Submitted::parse(line.to_string(), Some(index)))
         .collect()
 }
 
@@ -293,6 +305,25 @@ mod tests {
             "{error:?}"
         );
         assert_eq!(error.http_status(), 400);
+    }
+
+    #[test]
+    fn a_submitted_requests_text_reads_back_as_the_request_its_rules_made() {
+        let body = br#"{"subject": {"kind": "company", "name": "Acme Oy", "website": "Acme.fi"}}"#;
+        let array = [&b"["[..], &body[..], &b"]"[..]].concat();
+        let submitted = [
+            vec![parse_one(body).unwrap()],
+            parse_batch("application/json", &array, 10).unwrap(),
+            parse_batch("application/x-ndjson", body, 10).unwrap(),
+        ]
+        .concat();
+        for one in &submitted {
+            assert!(one.json.contains("\"Acme.fi\""), "kept as sent: {}", one.json);
+            let website = one.request.subject.website.as_ref().expect("parsed");
+            assert_eq!(website.as_str(), "https://acme.fi/");
+            let read_back: CheckRequest = serde_json::from_str(&one.json).unwrap();
+            assert_eq!(read_back, one.request);
+        }
     }
 
     #[test]

@@ -23,11 +23,11 @@ use axum::{Json, Router};
 use futures::StreamExt;
 use shadowhunter_core::check::Check;
 use shadowhunter_core::ports::{CheckStore, Clock, StoreError};
-use shadowhunter_core::submission::{self, Accepted, CheckView, SubmissionError};
-use shadowhunter_core::{CheckRequest, ErrorBody, ErrorKind};
+use shadowhunter_core::submission::{self, Accepted, CheckView, SubmissionError, Submitted};
+use shadowhunter_core::{ErrorBody, ErrorKind};
 use tracing::{Span, error, field, info, instrument};
 
-use crate::queue::{QueueError, SqliteQueue};
+use crate::queue::{NewCheck, QueueError, SqliteQueue};
 
 /// Size limits and back-off hints of the API.
 #[derive(Debug, Clone)]
@@ -169,8 +169,8 @@ async fn submit_check(State(state): State<ApiState>, headers: HeaderMap, body: B
     let media = media_type(&headers);
     submission::require_json(&media)?;
     let bytes = read_body(body, state.limits.max_body_bytes).await?;
-    let request = submission::parse_one(&bytes)?;
-    let accepted = accept(&state, vec![request]).await?;
+    let submitted = submission::parse_one(&bytes)?;
+    let accepted = accept(&state, vec![submitted]).await?;
     let Some(accepted) = accepted.into_iter().next() else {
         return Err(StoreError::Backend("accepted no check for one request".into()).into());
     };
@@ -195,35 +195,37 @@ async fn submit_batch(State(state): State<ApiState>, headers: HeaderMap, body: B
 /// Room is reserved first (in memory, no database trip) so a full queue refuses before anything is
 /// written; the check rows and their queue rows are then written in one transaction, so an accepted
 /// check is durable after one commit and a failed submission leaves nothing behind.
-async fn accept(state: &ApiState, requests: Vec<CheckRequest>) -> Result<Vec<Accepted>, ApiError> {
+/// Each request is stored as the JSON text it was submitted as.
+async fn accept(state: &ApiState, submitted: Vec<Submitted>) -> Result<Vec<Accepted>, ApiError> {
     let queue_error = |source| ApiError::Queue {
         source,
         retry_after: state.limits.retry_after,
     };
-    let reservation = match state.queue.reserve(requests.len()).await {
+    let reservation = match state.queue.reserve(submitted.len()).await {
         Ok(reservation) => reservation,
         Err(err) => {
             if matches!(err, QueueError::Overloaded { .. }) {
-                crate::metrics::metrics().checks_rejected.add(requests.len() as u64);
+                crate::metrics::metrics().checks_rejected.add(submitted.len() as u64);
             }
             return Err(queue_error(err));
         }
     };
     let received_at = state.clock.now();
-    let checks: Vec<Check> = requests
+    let checks: Vec<NewCheck> = submitted
         .into_iter()
-        .map(|request| Check::new(request, received_at))
-        .collect();
-    // On an error the transaction rolled back: nothing of the submission is stored or queued.
-    reservation.submit(&checks).await.map_err(queue_error)?;
-    crate::metrics::metrics().checks_accepted.add(checks.len() as u64);
-    Ok(checks
-        .into_iter()
-        .map(|check| {
-            info!(check_id = %check.id, reference = check.request.reference.as_deref(), "check accepted");
-            Accepted::queued(&check)
+        .map(|submitted| NewCheck {
+            check: Check::new(submitted.request, received_at),
+            request_json: submitted.json,
         })
-        .collect())
+        .collect();
+    let accepted: Vec<Accepted> = checks.iter().map(|new| Accepted::queued(&new.check)).collect();
+    // On an error the transaction rolled back: nothing of the submission is stored or queued.
+    reservation.submit(checks).await.map_err(queue_error)?;
+    crate::metrics::metrics().checks_accepted.add(accepted.len() as u64);
+    for check in &accepted {
+        info!(check_id = %check.id, reference = check.reference.as_deref(), "check accepted");
+    }
+    Ok(accepted)
 }
 
 #[instrument(skip_all, fields(check_id = field::Empty))]

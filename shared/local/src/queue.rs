@@ -326,6 +326,10 @@ impl SqliteQueue {
     /// The checks are written to the store this queue was opened on; a check accepted this way is durable
     /// after one commit.
     pub async fn submit(&self, checks: &[Check]) -> Result<(), QueueError> {
+        let checks = checks
+            .iter()
+            .map(|check| NewCheck::serializing(check.clone()))
+            .collect::<Result<Vec<_>, _>>()?;
         self.reserve(checks.len()).await?.submit(checks).await
     }
 
@@ -375,6 +379,21 @@ fn candidate(
         .optional()?)
 }
 
+/// A check to store and queue, with the JSON text its request is stored as.
+pub struct NewCheck {
+    pub check: Check,
+    /// The text the request was parsed from ([`shadowhunter_core::submission::Submitted`]), or its serialization.
+    pub request_json: String,
+}
+
+impl NewCheck {
+    /// For a check whose request was not read from JSON text.
+    pub fn serializing(check: Check) -> Result<Self, DbError> {
+        let request_json = serde_json::to_string(&check.request)?;
+        Ok(Self { check, request_json })
+    }
+}
+
 /// Room on the queue promised by [`SqliteQueue::reserve`]; given back when dropped unused.
 #[must_use = "a reservation holds queue room until it is used or dropped"]
 pub struct Reservation {
@@ -395,13 +414,13 @@ impl Reservation {
     ///
     /// `checks` should not outnumber the reserved slots. A check id already stored keeps its row (as
     /// [`CheckStore::insert_check`] does); one already queued stays queued once.
-    pub async fn submit(self, checks: &[Check]) -> Result<(), QueueError> {
+    pub async fn submit(self, checks: Vec<NewCheck>) -> Result<(), QueueError> {
         let now = crate::store::timestamp(self.queue.inner.clock.now());
+        let keys: Vec<String> = checks.iter().map(|new| new.check.id.as_str().to_string()).collect();
         let rows = checks
-            .iter()
-            .map(|check| CheckRow::new(check, now.clone()))
-            .collect::<Result<Vec<_>, _>>()?;
-        let keys: Vec<String> = checks.iter().map(|check| check.id.as_str().to_string()).collect();
+            .into_iter()
+            .map(|new| CheckRow::new(&new.check, new.request_json, now.clone()))
+            .collect();
         self.write(rows, keys).await
     }
 
@@ -866,7 +885,7 @@ pub(crate) mod tests {
             Box::new(Write {
                 checks: checks
                     .iter()
-                    .map(|check| CheckRow::new(check, crate::store::timestamp(Utc::now())).unwrap())
+                    .map(|check| CheckRow::serializing(check, crate::store::timestamp(Utc::now())).unwrap())
                     .collect(),
                 slots: keys.len(),
                 keys,

@@ -47,7 +47,7 @@ CREATE TABLE IF NOT EXISTS checks (
     updated_at   TEXT NOT NULL,
     reference    TEXT
 );
-CREATE INDEX IF NOT EXISTS checks_reference ON checks(reference);
+DROP INDEX IF EXISTS checks_reference;
 CREATE TABLE IF NOT EXISTS evidence (
     check_id TEXT NOT NULL REFERENCES checks(id),
     channel  TEXT NOT NULL,
@@ -408,15 +408,21 @@ pub(crate) struct CheckRow {
 }
 
 impl CheckRow {
-    /// The row of a newly accepted (`queued`) check, stamped `updated_at = now`.
-    pub(crate) fn new(check: &Check, now: String) -> Result<Self, DbError> {
-        Ok(Self {
+    /// The row of a newly accepted (`queued`) check, stamped `updated_at = now`, with its request stored as
+    /// `request_json`: the text it was submitted as, or [`CheckRow::serializing`] it.
+    pub(crate) fn new(check: &Check, request_json: String, now: String) -> Self {
+        Self {
             id: check.id.as_str().to_string(),
-            request_json: serde_json::to_string(&check.request)?,
+            request_json,
             received_at: timestamp(check.received_at),
             updated_at: now,
             reference: check.request.reference.clone(),
-        })
+        }
+    }
+
+    /// The row of a check whose request was not read from JSON text: the request is serialized.
+    pub(crate) fn serializing(check: &Check, now: String) -> Result<Self, DbError> {
+        Ok(Self::new(check, serde_json::to_string(&check.request)?, now))
     }
 
     pub(crate) fn id(&self) -> &str {
@@ -447,7 +453,7 @@ impl CheckRow {
 impl CheckStore for SqliteStore {
     #[instrument(skip_all, fields(check_id = %check.id))]
     async fn insert_check(&self, check: &Check) -> Result<(), StoreError> {
-        let row = CheckRow::new(check, self.now_text())?;
+        let row = CheckRow::serializing(check, self.now_text())?;
         self.db.write(move |conn| row.insert(conn)).await?;
         Ok(())
     }
@@ -863,7 +869,7 @@ pub(crate) mod tests {
     async fn a_write_that_fails_midway_leaves_nothing_alone_or_in_a_group() {
         let store = SqliteStore::in_memory().unwrap();
         let half_written = |name: &str| {
-            let row = CheckRow::new(&check(name), "2026-11-26T12:00:00Z".to_string()).unwrap();
+            let row = CheckRow::serializing(&check(name), "2026-11-26T12:00:00Z".to_string()).unwrap();
             let db = store.db.clone();
             async move {
                 db.write(move |conn| {
