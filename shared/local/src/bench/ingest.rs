@@ -108,10 +108,26 @@ impl Phase {
             );
         }
     }
+
+    /// One line: a saturation slice among many.
+    fn print_row(&self) {
+        let requests = self.run.count_status(202).max(1) as f64;
+        let per_request = |cpu: Duration| cpu.as_secs_f64() * 1e6 / requests;
+        println!(
+            "  {:<30} {:>7.0}/s  errors {}  µs/request: server {:>3.0} (store {:>2.0}), client {:>3.0}; cores {:>3.0}% busy",
+            self.label,
+            self.accepted_per_sec(),
+            self.run.errors(202),
+            per_request(self.server_cpu),
+            per_request(self.store_cpu),
+            per_request(self.client_cpu),
+            100.0 * self.process_cpu.as_secs_f64() / (self.run.elapsed.as_secs_f64() * machine::cores() as f64),
+        );
+    }
 }
 
-/// Saturation is measured in this many rounds of baseline then serve.
-const SATURATION_ROUNDS: usize = 3;
+/// Saturation is measured in this many rounds; in each, both targets run back to back at every connection count.
+const SATURATION_ROUNDS: usize = 9;
 
 /// A target's phases at each saturation connection count in one round.
 struct Saturation {
@@ -170,11 +186,14 @@ pub async fn run(args: &BenchArgs, runtimes: &Runtimes, scenarios: &[Scenario]) 
     );
     let rate = args.ingest_rate;
     let connections = args.connections;
+    // As long in all as three rounds of half the duration each: short slices, so a target and the other are measured
+    // seconds apart, within one spell of this machine's speed.
+    let slice = (duration / 2) * 3 / SATURATION_ROUNDS as u32;
     println!(
-        "\n== ingest: POST /checks; the fixed rate over {connections} connections for {} s, saturation at each of {:?} connections for {:.0} s; serve has no workers (checks stay queued)",
+        "\n== ingest: POST /checks; the fixed rate over {connections} connections for {} s, saturation in {SATURATION_ROUNDS} rounds of {:.1} s slices at each of {:?} connections; serve has no workers (checks stay queued)",
         duration.as_secs(),
+        slice.as_secs_f64(),
         args.saturation_connections,
-        (duration / 2).as_secs_f64()
     );
     let bodies = bodies(scenarios);
     let client = load::client(connections);
@@ -217,32 +236,35 @@ pub async fn run(args: &BenchArgs, runtimes: &Runtimes, scenarios: &[Scenario]) 
         }
         fixed_phases.push(fixed);
     }
-    // This machine's speed drifts by tens of percent within minutes, and the baseline's more than serve's: each
-    // round measures the two back to back, and the ratio reported is the median round's.
+    // This machine's speed drifts by tens of percent within seconds to minutes: in each round the two targets run
+    // back to back at each connection count, the one that goes first alternating by round, and the ratio reported
+    // is the median round's.
+    println!("\n  saturation slices (closed loop):");
     let mut rounds: Vec<(Saturation, Saturation)> = Vec::new();
     for round in 1..=SATURATION_ROUNDS {
-        let mut pair = Vec::new();
-        for (target, url) in &targets {
-            let mut phases = Vec::new();
-            for &connections in &args.saturation_connections {
-                let client = load::client(connections);
+        let mut base = Saturation { phases: Vec::new() };
+        let mut serve = Saturation { phases: Vec::new() };
+        for &connections in &args.saturation_connections {
+            let client = load::client(connections);
+            let mut order = [(&targets[0], &mut base), (&targets[1], &mut serve)];
+            if round % 2 == 0 {
+                order.reverse();
+            }
+            for ((target, url), saturation) in order {
                 let saturated = phase(
-                    format!("{target} saturation {round}, {connections} conns"),
+                    format!("round {round}, {target} at {connections}"),
                     url,
                     &client,
                     &bodies,
                     None,
-                    duration / 2,
+                    slice,
                     connections,
                 )
                 .await;
-                saturated.print();
-                phases.push((connections, saturated));
+                saturated.print_row();
+                saturation.phases.push((connections, saturated));
             }
-            pair.push(Saturation { phases });
         }
-        let serve = pair.pop().expect("two targets");
-        let base = pair.pop().expect("two targets");
         rounds.push((base, serve));
     }
     stack.stop(Duration::from_secs(5)).await;
