@@ -609,9 +609,9 @@ mod tests {
         (SubjectProfile::new(&request.subject), verdicts)
     }
 
-    #[test]
-    fn an_own_pages_old_address_is_stale_when_the_site_shows_the_entered_one_but_a_strangers_is_not() {
-        let with = |channel: Channel, fields: &[(Field, Outcome)]| ChannelVerdict {
+    /// A channel's verdict holding only these fields' outcomes.
+    fn with_fields(channel: Channel, fields: &[(Field, Outcome)]) -> ChannelVerdict {
+        ChannelVerdict {
             channel,
             fields: fields
                 .iter()
@@ -625,13 +625,17 @@ mod tests {
                 })
                 .collect(),
             ..person_verdicts(Verdict::Consistent).1.remove(0)
-        };
-        let site = with(Channel::Website, &[(Field::Address, Outcome::Match)]);
-        let own_page = with(
+        }
+    }
+
+    #[test]
+    fn an_own_pages_old_address_is_stale_when_the_site_shows_the_entered_one_but_a_strangers_is_not() {
+        let site = with_fields(Channel::Website, &[(Field::Address, Outcome::Match)]);
+        let own_page = with_fields(
             Channel::Facebook,
             &[(Field::Address, Outcome::Mismatch), (Field::Website, Outcome::Match)],
         );
-        let strangers_page = with(
+        let strangers_page = with_fields(
             Channel::Facebook,
             &[(Field::Address, Outcome::Mismatch), (Field::Website, Outcome::Mismatch)],
         );
@@ -648,28 +652,13 @@ mod tests {
 
     #[test]
     fn an_own_page_listing_another_number_is_no_discrepancy_when_the_site_lists_the_entered_one() {
-        let with = |channel: Channel, fields: &[(Field, Outcome)]| ChannelVerdict {
-            channel,
-            fields: fields
-                .iter()
-                .map(|(field, outcome)| crate::verdict::FieldComparison {
-                    field: *field,
-                    entered: String::new(),
-                    found: String::new(),
-                    outcome: *outcome,
-                    evidence: Vec::new(),
-                    note: String::new(),
-                })
-                .collect(),
-            ..person_verdicts(Verdict::Consistent).1.remove(0)
-        };
-        let site_lists_it = with(Channel::Website, &[(Field::Phone, Outcome::Match)]);
-        let site_lists_another = with(Channel::Website, &[(Field::Phone, Outcome::Mismatch)]);
-        let own_page = with(
+        let site_lists_it = with_fields(Channel::Website, &[(Field::Phone, Outcome::Match)]);
+        let site_lists_another = with_fields(Channel::Website, &[(Field::Phone, Outcome::Mismatch)]);
+        let own_page = with_fields(
             Channel::Facebook,
             &[(Field::Phone, Outcome::Mismatch), (Field::Website, Outcome::Match)],
         );
-        let directory = with(Channel::Search, &[(Field::Phone, Outcome::Mismatch)]);
+        let directory = with_fields(Channel::Search, &[(Field::Phone, Outcome::Mismatch)]);
         assert!(mismatch_only_on_own_pages(
             &[site_lists_it.clone(), own_page.clone()],
             Field::Phone
