@@ -103,13 +103,16 @@ pub fn mismatch_only_on_own_pages(verdicts: &[ChannelVerdict], field: Field) -> 
             .iter()
             .any(|found| found.field == field && found.outcome == outcome)
     };
+    // A move across a border leaves the old country on a page as a move within one leaves the old street: a
+    // location naming another country contradicts the address, and is as stale when the site shows the entered one.
+    let contradicts = |verdict: &ChannelVerdict| {
+        has(verdict, field, Outcome::Mismatch)
+            || (field == Field::Address && has(verdict, Field::Country, Outcome::Mismatch))
+    };
     let site_agrees = verdicts
         .iter()
         .any(|verdict| verdict.channel == Channel::Website && has(verdict, field, Outcome::Match));
-    let contradicting: Vec<&ChannelVerdict> = verdicts
-        .iter()
-        .filter(|verdict| has(verdict, field, Outcome::Mismatch))
-        .collect();
+    let contradicting: Vec<&ChannelVerdict> = verdicts.iter().filter(|verdict| contradicts(verdict)).collect();
     site_agrees
         && !contradicting.is_empty()
         && contradicting.iter().all(|verdict| {
@@ -648,6 +651,39 @@ mod tests {
             Field::Address
         ));
         assert!(!mismatch_only_on_own_pages(&[own_page], Field::Address));
+    }
+
+    #[test]
+    fn an_own_pages_old_country_is_stale_when_the_site_shows_the_entered_address_but_not_beside_other_sources() {
+        let site = with_fields(Channel::Website, &[(Field::Address, Outcome::Match)]);
+        let own_page_abroad = with_fields(
+            Channel::Linkedin,
+            &[(Field::Country, Outcome::Mismatch), (Field::Website, Outcome::Match)],
+        );
+        let strangers_page_abroad = with_fields(
+            Channel::Linkedin,
+            &[(Field::Country, Outcome::Mismatch), (Field::Website, Outcome::Mismatch)],
+        );
+        let shipper_abroad = with_fields(Channel::Customs, &[(Field::Country, Outcome::Mismatch)]);
+        assert!(mismatch_only_on_own_pages(
+            &[site.clone(), own_page_abroad.clone()],
+            Field::Address
+        ));
+        // Not for a page that does not link to the site, nor when the records of trade place it abroad too.
+        assert!(!mismatch_only_on_own_pages(
+            &[site.clone(), strangers_page_abroad],
+            Field::Address
+        ));
+        assert!(!mismatch_only_on_own_pages(
+            &[site.clone(), own_page_abroad.clone(), shipper_abroad],
+            Field::Address
+        ));
+        // A country says nothing about the phone.
+        let site_lists_phone = with_fields(Channel::Website, &[(Field::Phone, Outcome::Match)]);
+        assert!(!mismatch_only_on_own_pages(
+            &[site_lists_phone, own_page_abroad],
+            Field::Phone
+        ));
     }
 
     #[test]
